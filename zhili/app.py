@@ -1,0 +1,102 @@
+"""create_app(): settings, database, error handlers, static assets, and each domain's api and views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zhili.config import Settings, get_settings
+from zhili.db import make_engine, make_sessionmaker
+from zhili.kit import crypto
+from zhili.kit.errors import Unauthenticated, ZhiliError
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+FIELD_NAMES = {"missing": "缺少必填项", "int_parsing": "应为整数", "float_parsing": "应为数字",
+               "string_too_short": "内容过短", "string_too_long": "内容过长", "json_invalid": "JSON 格式错误",
+               "greater_than_equal": "数值过小", "less_than_equal": "数值过大", "greater_than": "数值过小",
+               "less_than": "数值过大", "model_attributes_type": "格式错误", "dict_type": "应为对象",
+               "list_type": "应为数组", "string_type": "应为文本", "bool_parsing": "应为布尔值"}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    crypto.configure(settings.secret_key, settings.var_dir)
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(title="zhili 治理 API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json",
+                  redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    @app.exception_handler(ZhiliError)
+    async def zhili_error(request: Request, exc: ZhiliError) -> Response:
+        if _wants_html(request):
+            if isinstance(exc, Unauthenticated):
+                target = "/login/totp" if exc.code == "mfa_required" else "/login"
+                nxt = request.url.path if request.method == "GET" else "/"
+                return RedirectResponse(f"{target}?next={nxt}", status_code=303)
+            from zhili.web.templating import render
+
+            return render(request, "error.html", {"message": exc.message, "status": exc.status_code},
+                          status_code=exc.status_code)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        field = ".".join(loc) or None
+        reason = FIELD_NAMES.get(first.get("type", ""), first.get("msg", "格式错误"))
+        message = f"{field}：{reason}" if field else reason
+        body = {"code": "invalid", "message": message, "field": field}
+        if _wants_html(request):
+            from zhili.web.templating import render
+
+            return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "页面或记录不存在", 405: "不支持该请求方法"}
+        message = messages.get(exc.status_code, str(exc.detail))
+        if _wants_html(request):
+            from zhili.web.templating import render
+
+            return render(request, "error.html", {"message": message, "status": exc.status_code},
+                          status_code=exc.status_code)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"code": code, "message": message, "field": None}, status_code=exc.status_code)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    from zhili.auth import api as auth_api
+    from zhili.auth import views as auth_views
+    from zhili.org import api as org_api
+    from zhili.org import views as org_views
+    from zhili.web import views as web_views
+
+    for router in (auth_api.router, org_api.router, auth_views.router, org_views.router, web_views.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,111 @@
+"""Every auth query. Reads of users go through `readable_users`, scoped to the actor's area subtrees."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, literal, or_, select
+from sqlalchemy.orm import Session
+
+from zhili.auth.actor import Actor
+from zhili.auth.models import (
+    ApiToken,
+    AuditLog,
+    Permission,
+    Role,
+    RolePermission,
+    User,
+    UserRole,
+    UserScope,
+    WebSession,
+)
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def web_session(session: Session, session_id: str) -> WebSession | None:
+    return session.get(WebSession, session_id)
+
+
+def api_token(session: Session, token_hash: str) -> ApiToken | None:
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+
+def role_by_code(session: Session, code: str) -> Role | None:
+    return session.scalar(select(Role).where(Role.code == code))
+
+
+def all_permissions(session: Session) -> set[str]:
+    return set(session.scalars(select(Permission.code)))
+
+
+def role_permissions(session: Session, role_id: int) -> set[str]:
+    return set(session.scalars(select(RolePermission.permission_code).where(RolePermission.role_id == role_id)))
+
+
+def build_actor(session: Session, user: User, via: str = "session") -> Actor:
+    roles = session.execute(
+        select(Role.id, Role.code, Role.terminal, Role.requires_mfa)
+        .join(UserRole, UserRole.role_id == Role.id)
+        .where(UserRole.user_id == user.id)
+        .order_by(Role.id)
+    ).all()
+    role_ids = [r.id for r in roles]
+    perms = set(
+        session.scalars(select(RolePermission.permission_code).where(RolePermission.role_id.in_(role_ids)))
+    ) if role_ids else set()
+    scopes = session.scalars(select(UserScope).where(UserScope.user_id == user.id)).all()
+    terminals: list[str] = []
+    for r in roles:
+        if r.terminal not in terminals:
+            terminals.append(r.terminal)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=frozenset(r.code for r in roles),
+        permissions=frozenset(perms),
+        terminals=tuple(terminals),
+        area_paths=tuple(sorted({s.area_path for s in scopes if s.area_path})),
+        department_ids=frozenset(s.department_id for s in scopes if s.department_id is not None),
+        grid_ids=frozenset(s.grid_id for s in scopes if s.grid_id is not None),
+        requires_mfa=any(r.requires_mfa for r in roles),
+        via=via,
+    )
+
+
+def readable_users(actor: Actor) -> Select[tuple[User]]:
+    """Users with at least one scope inside the actor's area subtrees; nothing when the actor has none."""
+    if not actor.area_paths:
+        return select(User).where(false())
+    inside = or_(*[UserScope.area_path.startswith(p) for p in actor.area_paths])
+    return select(User).where(exists().where(UserScope.user_id == User.id, inside))
+
+
+def user_scopes(session: Session, user_id: int) -> list[UserScope]:
+    return list(session.scalars(select(UserScope).where(UserScope.user_id == user_id)))
+
+
+def user_role_codes(session: Session, user_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Role.code).join(UserRole, UserRole.role_id == Role.id).where(UserRole.user_id == user_id)
+        )
+    )
+
+
+def audit_page(session: Session, *, before_seq: int | None, limit: int, action: str | None) -> list[AuditLog]:
+    stmt = select(AuditLog).order_by(AuditLog.seq.desc()).limit(limit)
+    if before_seq is not None:
+        stmt = stmt.where(AuditLog.seq < before_seq)
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action))
+    return list(session.scalars(stmt))
+
+
+def select_one() -> Select[tuple[int]]:
+    return select(literal(1))

@@ -1,0 +1,33 @@
+"""The built-in permissions and roles. They are data: `zhili db upgrade` seeds them (idempotently) and an
+administrator may add roles; code checks permissions, never role names."""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, str] = {
+    "org.read": "查看区划、网格与部门",
+    "org.manage": "维护区划、网格、部门与网格队伍",
+    "staff.read": "查看人员与网格队伍",
+    "pii.reveal": "查看未脱敏的个人信息（须填写理由，记入审计）",
+    "users.manage": "管理用户、角色与辖区",
+    "audit.read": "查看审计日志",
+    "map.view": "查看网格地图",
+    "cockpit.view": "查看领导驾驶舱",
+    "service.use": "使用居民服务端",
+    "operations.use": "使用社区运营端",
+}
+
+# code: (name, terminal, requires_mfa, permissions)
+ROLES: dict[str, tuple[str, str, bool, tuple[str, ...]]] = {
+    "admin": ("系统管理员", "governance", True, tuple(PERMISSIONS)),
+    "center_leader": ("治理中心领导", "governance", True,
+                      ("org.read", "staff.read", "map.view", "cockpit.view", "audit.read", "pii.reveal")),
+    "center_operator": ("治理中心受理员", "governance", False, ("org.read", "staff.read", "map.view")),
+    "street_official": ("街道干部", "governance", False, ("org.read", "staff.read", "map.view")),
+    "community_worker": ("社区工作者", "governance", False, ("org.read", "staff.read", "map.view")),
+    "grid_worker": ("网格员", "governance", False, ("org.read", "staff.read", "map.view")),
+    "dept_handler": ("部门办理人", "governance", False, ("org.read", "map.view")),
+    "community_operator": ("社区运营人员", "operations", False, ("org.read", "operations.use")),
+    "resident": ("居民", "service", False, ("service.use",)),
+}
+
+TERMINAL_HOME = {"governance": "/gov", "operations": "/ops", "service": "/service"}

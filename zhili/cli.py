@@ -1,0 +1,254 @@
+"""The `zhili` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zhili.config import get_settings
+
+app = typer.Typer(help="zhili 治理：基层社会治理与未来社区平台", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+import_app = typer.Typer(help="导入数据", no_args_is_help=True)
+export_app = typer.Typer(help="导出数据", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+auth_app = typer.Typer(help="账户", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(audit_app, name="audit")
+app.add_typer(auth_app, name="auth")
+console = Console()
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from zhili.db import make_engine
+    from zhili.kit import crypto
+
+    settings = get_settings()
+    crypto.configure(settings.secret_key, settings.var_dir)
+    return make_engine(settings.database_url)
+
+
+def _system_session(engine):  # type: ignore[no-untyped-def]
+    from zhili.auth.actor import system_actor
+    from zhili.db import make_sessionmaker, transaction
+
+    actor = system_actor()
+    return actor, transaction(make_sessionmaker(engine), info={"actor": actor, "ip": "cli"})
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False) -> None:
+    """Serve the web terminals and the API (migrates first)."""
+    import uvicorn
+
+    from zhili.migrate import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    engine.dispose()
+    uvicorn.run("zhili.asgi:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
+                log_level="info")
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, help="run every due job once and exit")) -> None:
+    """Background jobs: audit retention purge and session clean-up (one leader per job via a database lock)."""
+    from zhili.jobs import run_worker
+
+    run_worker(_engine(), get_settings(), once=once)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations and seed the built-in roles."""
+    from zhili.migrate import current, upgrade
+
+    engine = _engine()
+    upgrade(engine, revision)
+    console.print(f"数据库已升级到 {current(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    from zhili.migrate import current
+
+    console.print(current(_engine()) or "(空库)")
+
+
+@app.command()
+def demo(
+    seed: int = 2026,
+    scale: str = typer.Option("district", help="district (~1,000 grids) or city (~10,000 grids)"),
+    reset: bool = typer.Option(True, help="drop the embedded SQLite database first"),
+    serve_after: bool = typer.Option(False, "--serve", help="serve on http://127.0.0.1:8000 afterwards"),
+    port: int = 8000,
+) -> None:
+    """Build the demo district (Yinzhou) and print the demo logins."""
+    from sqlalchemy import select
+
+    from zhili.demo.build import DEMO_PASSWORD, build_demo
+    from zhili.migrate import upgrade
+    from zhili.org.models import Area
+
+    if scale not in ("district", "city"):
+        raise typer.BadParameter("scale 应为 district 或 city", param_hint="--scale")
+    settings = get_settings()
+    if reset and settings.database_url.startswith("sqlite:///"):
+        path = Path(settings.database_url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    engine = _engine()
+    upgrade(engine)
+    _, tx = _system_session(engine)
+    with tx as session:
+        if session.scalar(select(Area.id).limit(1)) is not None:
+            console.print("[yellow]数据库中已有区划数据；跳过生成（使用 --reset 重建，或换一个空库）[/yellow]")
+            logins = None
+        else:
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn(), console=console) as bar:
+                tasks: dict[str, TaskID] = {}
+
+                def progress(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(stage, total=total or None)
+                    bar.update(tasks[stage], completed=done, total=total or None)
+
+                logins = build_demo(session, seed=seed, scale=scale, progress=progress)
+    if logins:
+        table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}）")
+        table.add_column("用户名", no_wrap=True)
+        table.add_column("身份")
+        table.add_column("动态口令密钥 (TOTP)", no_wrap=True, overflow="fold")
+        for login in logins:
+            table.add_row(login.username, login.description, login.totp_secret or "")
+        console.print(table)
+        console.print("需要动态口令的账户：用身份验证器添加上面的密钥，或运行 [bold]zhili auth totp USERNAME[/bold] 查看当前口令。")
+    engine.dispose()
+    if serve_after:
+        serve(port=port)
+
+
+@auth_app.command("totp")
+def auth_totp(username: str) -> None:
+    """Print a user's current one-time code (operators and demos; needs the database and its key)."""
+    from zhili.db import make_sessionmaker, transaction
+    from zhili.demo.build import totp_now
+
+    with transaction(make_sessionmaker(_engine())) as session:
+        code = totp_now(session, username)
+    if code is None:
+        console.print(f"[red]用户 {username} 不存在或未设置动态口令[/red]")
+        raise typer.Exit(1)
+    console.print(code)
+
+
+@auth_app.command("create-user")
+def create_user(username: str, display_name: str, role: list[str] = typer.Option(..., "--role"),
+                area: list[str] = typer.Option([], "--area", help="area code of a jurisdiction"),
+                password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:
+    """Create a user with roles and area scopes."""
+    from zhili.auth.service import ScopeSpec
+    from zhili.auth.service import create_user as create
+    from zhili.kit.errors import ZhiliError
+    from zhili.org.repository import area_by_code_unscoped
+
+    _, tx = _system_session(_engine())
+    try:
+        with tx as session:
+            scopes = []
+            for code in area:
+                a = area_by_code_unscoped(session, code)
+                if a is None:
+                    raise typer.BadParameter(f"未知的区划代码 {code}", param_hint="--area")
+                scopes.append(ScopeSpec(area_id=a.id, area_path=a.path))
+            create(session, username=username, display_name=display_name, password=password, roles=role,
+                   scopes=scopes)
+    except ZhiliError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"已创建用户 {username}")
+
+
+@import_app.command("grids")
+def import_grids(file: Path) -> None:
+    """Import grids and micro-grids from a GeoJSON FeatureCollection (all or nothing)."""
+    from zhili.kit.errors import ZhiliError
+    from zhili.org import service
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        console.print(f"[red]无法读取 GeoJSON：{exc}[/red]")
+        raise typer.Exit(2) from exc
+    actor, tx = _system_session(_engine())
+    try:
+        with tx as session:
+            result = service.import_grids(session, actor, data)
+    except ZhiliError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"新增网格 {result.created} 个，更新 {result.updated} 个，微网格 {result.micro_grids} 个")
+
+
+@export_app.command("grids")
+def export_grids(output: Path = typer.Option(Path("-"), "--output", "-o"), area: str | None = None,
+                 micro: bool = False) -> None:
+    """Export grids (and micro-grids) as GeoJSON."""
+    from zhili.org import service
+
+    actor, tx = _system_session(_engine())
+    with tx as session:
+        data = service.export_grids(session, actor, area, micro)
+    text = json.dumps(data, ensure_ascii=False)
+    if str(output) == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"已导出 {len(data['features'])} 个要素到 {output}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; name the first tampered row."""
+    from zhili.auth import audit
+    from zhili.db import make_sessionmaker, transaction
+
+    with transaction(make_sessionmaker(_engine())) as session:
+        result = audit.verify(session)
+    if result.ok:
+        console.print(f"审计链完整：已校验 {result.checked} 条")
+        return
+    console.print(f"[red]审计链校验失败：{result.reason}（已通过 {result.checked} 条）[/red]")
+    raise typer.Exit(1)
+
+
+@audit_app.command("purge")
+def audit_purge(days: int = typer.Option(None, help="retention in days (>= 184); default from settings")) -> None:
+    """Delete audit rows older than the retention period (the chain's anchor moves with them)."""
+    from zhili.auth import audit
+
+    settings = get_settings()
+    keep = days if days is not None else settings.audit_retention_days
+    if keep < 184:
+        raise typer.BadParameter("审计日志至少保留 184 天", param_hint="--days")
+    _, tx = _system_session(_engine())
+    with tx as session:
+        n = audit.purge(session, keep)
+    console.print(f"已清除 {n} 条超过 {keep} 天的审计记录")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""One Settings object for the whole platform; every value can be set by an environment variable ZHILI_<NAME>."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHILI_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/zhili.db"
+    var_dir: Path = Path("var")
+    # Key material for encryption at rest (SM4-GCM) and blind indexes (HMAC-SM3). Hex, 32 bytes.
+    # When empty, a key is created once in var/secret.key (embedded default); production sets it explicitly.
+    secret_key: str = ""
+    session_idle_minutes: int = 30
+    session_cookie_secure: bool = False
+    login_max_failures: int = 5
+    lockout_minutes: int = 15
+    api_token_days: int = 30
+    audit_retention_days: int = Field(default=184, ge=184)
+    # Optional map tile URL template (an intranet tile server); empty = polygons only, works fully offline.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    district_name: str = "鄞州区"
+    case_number_prefix: str = "YZ"
+    # How often (seconds) a process checks whether grids changed and its spatial index must be rebuilt.
+    geo_refresh_seconds: float = 5.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

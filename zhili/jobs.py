@@ -1,0 +1,111 @@
+"""Periodic background work. Any number of processes may run it: a job runs only in the process that wins its
+lease, taken by a compare-and-set UPDATE (`0 rows` = another worker holds it)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, String, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from zhili.config import Settings
+from zhili.db import Base, UTCDateTime, make_sessionmaker, transaction
+from zhili.kit import clock
+
+log = logging.getLogger("zhili.jobs")
+
+
+class JobLease(Base):
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[Session, Settings], object]
+
+
+def _purge_audit(session: Session, settings: Settings) -> object:
+    from zhili.auth import audit
+
+    return audit.purge(session, settings.audit_retention_days)
+
+
+def _purge_sessions(session: Session, settings: Settings) -> object:
+    from zhili.auth import service
+
+    return service.purge_sessions(session, settings)
+
+
+JOBS: list[Job] = [
+    Job("audit.purge", timedelta(days=1), _purge_audit),
+    Job("auth.purge_sessions", timedelta(hours=1), _purge_sessions),
+]
+
+
+def try_acquire(session: Session, job: Job, holder: str) -> bool:
+    """Take the job's lease if it is due and free. Exactly one concurrent caller gets True."""
+    now = clock.now()
+    if session.get(JobLease, job.name) is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(JobLease).values(name=job.name))
+        except IntegrityError:
+            pass
+    result = session.execute(
+        update(JobLease)
+        .where(JobLease.name == job.name,
+               or_(JobLease.lease_until.is_(None), JobLease.lease_until < now),
+               or_(JobLease.last_run_at.is_(None), JobLease.last_run_at <= now - job.every))
+        .values(holder=holder, lease_until=now + timedelta(minutes=10))
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def run_due(engine: Engine, settings: Settings, holder: str) -> list[str]:
+    factory = make_sessionmaker(engine)
+    ran = []
+    for job in JOBS:
+        with transaction(factory, info={"ip": "worker"}) as session:
+            if not try_acquire(session, job, holder):
+                continue
+        try:
+            with transaction(factory, info={"ip": "worker"}) as session:
+                result = job.run(session, settings)
+                session.execute(update(JobLease).where(JobLease.name == job.name)
+                                .values(last_run_at=clock.now(), lease_until=None))
+            log.info("job %s done: %s", job.name, result)
+            ran.append(job.name)
+        except Exception:
+            log.exception("job %s failed", job.name)
+            with transaction(factory) as session:
+                session.execute(update(JobLease).where(JobLease.name == job.name).values(lease_until=None))
+    return ran
+
+
+def run_worker(engine: Engine, settings: Settings, once: bool = False, stop: threading.Event | None = None) -> None:
+    holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        run_due(engine, settings, holder)
+        if once:
+            return
+        stop.wait(30)
+
+
+def lease_names(session: Session) -> list[str]:
+    return list(session.scalars(select(JobLease.name)))
+
+

@@ -1,0 +1,568 @@
+"""Point -> polygon lookup (lon/lat WGS84 -> micro-grid id) and GeoJSON polygon validation. Pure: no database.
+
+`PolygonIndex` answers "which polygon contains this point" for a fixed set of polygons (a city's ~40,000
+micro-grids).  The design:
+
+* A uniform bucket grid is laid over the bounds of all polygons (about ``cells_per_polygon`` cells per
+  polygon, capped).  Every polygon ring is rasterised onto it twice, with plain numpy:
+
+  - its boundary segments, cut into pieces no longer than a cell, mark every cell their (slightly padded)
+    bounding boxes touch, giving for each cell the set B of polygons whose boundary may pass through it;
+  - an even-odd scanline along each row of cell centres gives the set I of polygons containing each cell
+    centre.
+
+* A cell no boundary touches lies entirely inside every polygon of I and outside all others, so its answer
+  is known in advance (the lowest id of I, or "outside").  Lookups landing there do no geometry at all.
+* A cell some boundary touches keeps the sorted candidate list B ∪ I (any polygon containing a point of the
+  cell either has its boundary in the cell or contains the whole cell, centre included).  Points landing
+  there are tested against the candidates in ascending id order with GEOS (``shapely.intersects_xy`` on
+  prepared polygons, so a point on the boundary counts as inside); the first hit wins.  That exact test is
+  always the final word; the grid only decides which polygons need testing.
+
+The padding (``_EPS_CELLS``, a millionth of a cell plus a margin for float rounding) makes the cell a point
+is assigned to at lookup time and the cells a boundary is marked in agree even when rounding puts a point
+a few ulps into the neighbouring cell.  Answers are therefore identical to testing every polygon with
+``shapely.intersects``, and when a point lies on the border shared by several polygons (or in an overlap,
+should the polygons overlap after all) the lowest id is returned.
+
+Thread safety: the index never changes after ``__init__``.  GEOS builds the point-in-area locator of a
+prepared polygon lazily on first use; ``__init__`` runs one test against every polygon so that happens
+before the index is shared, and afterwards lookups only read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import MultiPolygon, Polygon, mapping
+
+__all__ = [
+    "GeoError",
+    "PolygonIndex",
+    "check_tiling",
+    "geojson_from_shape",
+    "shape_from_geojson",
+]
+
+# Padding of boundary pieces, in cells.  Must dwarf float rounding in the cell arithmetic (~1e-12 cells for
+# city-sized lon/lat grids; a term proportional to the coordinate magnitude is added at build time).
+_EPS_CELLS = 1e-6
+_DEFAULT_CELLS_PER_POLYGON = 96.0
+_MAX_CELLS = 6_000_000
+_MIN_CELLS = 64
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+class GeoError(ValueError):
+    """Invalid geometry input: ``message`` is Chinese, user-facing; ``field`` is the GeoJSON path at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --------------------------------------------------------------------------------------------------------
+# PolygonIndex
+# --------------------------------------------------------------------------------------------------------
+
+
+def _sorted_unique(values: IntArray) -> IntArray:
+    """``np.unique`` for int64 arrays: sort + compare is far faster than numpy 2's hash-based unique."""
+    values = np.sort(values)
+    if values.size < 2:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _run_starts(values: IntArray) -> IntArray:
+    """Positions where each run of equal values in a sorted array starts."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
+class PolygonIndex:
+    """Immutable index of non-overlapping polygons keyed by int id. Built once, shared read-only by threads.
+
+    ``locate`` / ``locate_many`` return the id of the polygon containing a point (boundary counts as inside;
+    on a border shared by several polygons the lowest id), ``None`` / ``-1`` outside all of them.  The
+    polygons given are prepared in place (``shapely.prepare``) and must not be modified afterwards.
+    """
+
+    def __init__(
+        self,
+        items: Iterable[tuple[int, Polygon | MultiPolygon]],
+        *,
+        cells_per_polygon: float = _DEFAULT_CELLS_PER_POLYGON,
+        max_cells: int = _MAX_CELLS,
+    ) -> None:
+        pairs = list(items)
+        ids = np.fromiter((int(i) for i, _ in pairs), dtype=np.int64, count=len(pairs))
+        geoms = np.empty(len(pairs), dtype=object)
+        for k, (pid, geom) in enumerate(pairs):
+            if not isinstance(geom, Polygon | MultiPolygon):
+                raise TypeError(f"polygon {pid}: expected Polygon or MultiPolygon, got {type(geom).__name__}")
+            if geom.is_empty:
+                raise ValueError(f"polygon {pid} is empty")
+            geoms[k] = geom
+        order = np.argsort(ids, kind="stable")
+        ids, geoms = ids[order], geoms[order]
+        if len(ids) > 1 and bool(np.any(ids[1:] == ids[:-1])):
+            dup = int(ids[1:][ids[1:] == ids[:-1]][0])
+            raise ValueError(f"duplicate polygon id {dup}")
+        n = len(ids)
+        self._n = n
+        self._ids = ids
+        self._geoms = geoms
+        self._ids_list: list[int] = ids.tolist()
+
+        if n == 0:
+            self._bounds = (math.nan, math.nan, math.nan, math.nan)
+            self._setup_grid_constants(0.0, 0.0, 1.0, 1.0, 1, 1)
+            self._set_tables(np.full(1, -1, np.int32), np.zeros(1, np.int32), np.zeros(0, np.int32))
+            return
+
+        shapely.prepare(geoms)
+        allb = shapely.bounds(geoms)
+        minx, miny = float(allb[:, 0].min()), float(allb[:, 1].min())
+        maxx, maxy = float(allb[:, 2].max()), float(allb[:, 3].max())
+        self._bounds = (minx, miny, maxx, maxy)
+
+        width, height = maxx - minx, maxy - miny
+        target = int(min(max(cells_per_polygon * n, _MIN_CELLS), max(max_cells, 1)))
+        if width > 0 and height > 0:
+            size = math.sqrt(width * height / target)
+        else:
+            size = max(width, height) / target if max(width, height) > 0 else 1.0
+        nx = max(1, min(math.ceil(width / size), target)) if width > 0 else 1
+        ny = max(1, min(math.ceil(height / size), target)) if height > 0 else 1
+        cx = width / nx if width > 0 else 1.0
+        cy = height / ny if height > 0 else 1.0
+        self._setup_grid_constants(minx, miny, cx, cy, nx, ny)
+
+        owner, starts, cands = self._build_tables(geoms, max(abs(minx), abs(maxx), abs(miny), abs(maxy)))
+        self._set_tables(owner, starts, cands)
+
+    # -- construction ---------------------------------------------------------------------------------------
+
+    def _setup_grid_constants(self, x0: float, y0: float, cx: float, cy: float, nx: int, ny: int) -> None:
+        self._gx0, self._gy0 = x0, y0
+        self._cx, self._cy = cx, cy
+        self._icx, self._icy = 1.0 / cx, 1.0 / cy
+        self._nx, self._ny = nx, ny
+
+    def _set_tables(
+        self, owner: NDArray[np.int32], starts: NDArray[np.int32], cands: NDArray[np.int32]
+    ) -> None:
+        # owner[cell]: >= 0 position of the polygon covering the whole cell, -1 nothing there,
+        # <= -2 ambiguous: candidates are cands[starts[a]:starts[a + 1]] with a = -2 - owner[cell].
+        cand_geoms = self._geoms[cands]  # candidate polygons in list order: slices are views
+        for arr in (owner, starts, cands, cand_geoms, self._ids, self._geoms):
+            arr.flags.writeable = False
+        self._owner, self._starts, self._cands, self._cand_geoms = owner, starts, cands, cand_geoms
+        # memoryviews index to plain Python ints (faster than numpy scalars in the single-point path)
+        self._owner_mv = owner.data
+        self._starts_mv = starts.data
+        self._cands_mv = cands.data
+
+    def _build_tables(
+        self, geoms: NDArray[np.object_], coord_magnitude: float
+    ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+        n, nx, ny = self._n, self._nx, self._ny
+        ncells = nx * ny
+        eps = _EPS_CELLS + 64.0 * float(np.spacing(max(coord_magnitude, 1.0))) * max(self._icx, self._icy)
+
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+        poly_of_coord = part_of[ring_of[coord_of]]
+        # Build GEOS's lazy point-in-area locators now, before the index is shared between threads.
+        first = _run_starts(poly_of_coord)
+        shapely.intersects_xy(geoms[poly_of_coord[first]], coords[first, 0], coords[first, 1])
+        # grid units: cell (i, j) spans [i, i + 1] x [j, j + 1]
+        u = (coords[:, 0] - self._gx0) * self._icx
+        v = (coords[:, 1] - self._gy0) * self._icy
+        same = coord_of[1:] == coord_of[:-1]
+        u0, u1 = u[:-1][same], u[1:][same]
+        v0, v1 = v[:-1][same], v[1:][same]
+        seg_poly = poly_of_coord[:-1][same]
+
+        boundary_codes = self._mark_boundaries(u0, u1, v0, v1, seg_poly, eps)
+        inside_cells, inside_polys = self._scanline_interiors(u0, u1, v0, v1, seg_poly)
+
+        marked = np.zeros(ncells, dtype=bool)
+        marked[boundary_codes // n] = True
+        owner = np.full(ncells, -1, dtype=np.int32)
+        on_marked = marked[inside_cells]
+        clear_cells, clear_polys = inside_cells[~on_marked], inside_polys[~on_marked]
+        if clear_cells.size:
+            best = np.full(ncells, n, dtype=np.int64)
+            np.minimum.at(best, clear_cells, clear_polys)
+            hit = best < n
+            owner[hit] = best[hit].astype(np.int32)
+
+        codes = _sorted_unique(
+            np.concatenate([boundary_codes, inside_cells[on_marked] * n + inside_polys[on_marked]])
+        )
+        cand_cells = codes // n
+        cands = (codes - cand_cells * n).astype(np.int32)
+        first = _run_starts(cand_cells)
+        amb_cells = cand_cells[first]
+        starts = np.append(first, len(codes)).astype(np.int32)
+        owner[amb_cells] = (-2 - np.arange(len(amb_cells))).astype(np.int32)
+        return owner, starts, cands
+
+    def _mark_boundaries(
+        self,
+        u0: FloatArray,
+        u1: FloatArray,
+        v0: FloatArray,
+        v1: FloatArray,
+        seg_poly: IntArray,
+        eps: float,
+    ) -> IntArray:
+        """Sorted unique codes ``cell * n + polygon`` of the cells each polygon's boundary may touch."""
+        n, nx, ny = self._n, self._nx, self._ny
+        du, dv = u1 - u0, v1 - v0
+        k = np.maximum(1, np.ceil(np.maximum(np.abs(du), np.abs(dv)))).astype(np.int64)
+        seg = np.repeat(np.arange(len(k)), k)
+        j = np.arange(len(seg)) - np.repeat(np.cumsum(k) - k, k)
+        kk = k[seg].astype(np.float64)
+        t0, t1 = j / kk, (j + 1) / kk
+        pu0, pu1 = u0[seg] + du[seg] * t0, u0[seg] + du[seg] * t1
+        pv0, pv1 = v0[seg] + dv[seg] * t0, v0[seg] + dv[seg] * t1
+        ilo = np.clip(np.floor(np.minimum(pu0, pu1) - eps), 0, nx - 1).astype(np.int64)
+        ihi = np.clip(np.floor(np.maximum(pu0, pu1) + eps), 0, nx - 1).astype(np.int64)
+        jlo = np.clip(np.floor(np.minimum(pv0, pv1) - eps), 0, ny - 1).astype(np.int64)
+        jhi = np.clip(np.floor(np.maximum(pv0, pv1) + eps), 0, ny - 1).astype(np.int64)
+        poly = seg_poly[seg]
+        out = []
+        for oi in range(int((ihi - ilo).max()) + 1 if len(ilo) else 0):
+            for oj in range(int((jhi - jlo).max()) + 1):
+                ok = (ilo + oi <= ihi) & (jlo + oj <= jhi)
+                out.append(((jlo[ok] + oj) * nx + ilo[ok] + oi) * n + poly[ok])
+        if not out:
+            return np.zeros(0, dtype=np.int64)
+        return _sorted_unique(np.concatenate(out))
+
+    def _scanline_interiors(
+        self, u0: FloatArray, u1: FloatArray, v0: FloatArray, v1: FloatArray, seg_poly: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """(cell, polygon) pairs such that the polygon contains the cell centre, by even-odd scanlines.
+
+        Row r(y) = ceil(v - 1/2) of every vertex is computed once from its coordinates, so a ring always
+        crosses each row-centre line an even number of times even when vertices sit on it.  Float error only
+        affects centres within ~1e-12 cells of a boundary, and those cells are marked by that boundary.
+        """
+        nx, ny = self._nx, self._ny
+        r0, r1 = np.ceil(v0 - 0.5), np.ceil(v1 - 0.5)
+        lo, hi = np.minimum(r0, r1).astype(np.int64), np.maximum(r0, r1).astype(np.int64)
+        cnt = hi - lo
+        has = cnt > 0
+        cnt, lo = cnt[has], lo[has]
+        su0, su1, sv0, sv1, spoly = u0[has], u1[has], v0[has], v1[has], seg_poly[has]
+        seg = np.repeat(np.arange(len(cnt)), cnt)
+        row = lo[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        dv = sv1[seg] - sv0[seg]
+        t = np.clip((row + 0.5 - sv0[seg]) / dv, 0.0, 1.0)
+        xu = su0[seg] + (su1[seg] - su0[seg]) * t
+        poly = spoly[seg]
+        order = np.lexsort((xu, row, poly))
+        xu, row, poly = xu[order], row[order], poly[order]
+        # every (polygon, row) group has an even count, so globally even positions open and odd ones close
+        a, b, row, poly = xu[0::2], xu[1::2], row[0::2], poly[0::2]
+        clo = np.maximum(np.ceil(a - 0.5), 0).astype(np.int64)
+        chi = np.minimum(np.floor(b - 0.5), nx - 1).astype(np.int64)
+        keep = (chi >= clo) & (row >= 0) & (row < ny)
+        clo, chi, row, poly = clo[keep], chi[keep], row[keep], poly[keep]
+        span = chi - clo + 1
+        iv = np.repeat(np.arange(len(span)), span)
+        col = clo[iv] + (np.arange(len(iv)) - np.repeat(np.cumsum(span) - span, span))
+        return row[iv] * nx + col, poly[iv]
+
+    # -- queries --------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._n
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of all polygons; all NaN for an empty index."""
+        return self._bounds
+
+    def locate(self, lon: float, lat: float) -> int | None:
+        """Id of the polygon containing (lon, lat), the lowest one on a shared border; None outside all."""
+        minx, miny, maxx, maxy = self._bounds
+        if not (minx <= lon <= maxx and miny <= lat <= maxy):  # also rejects NaN and an empty index
+            return None
+        ix = int((lon - self._gx0) * self._icx)
+        if ix >= self._nx:
+            ix = self._nx - 1
+        iy = int((lat - self._gy0) * self._icy)
+        if iy >= self._ny:
+            iy = self._ny - 1
+        o = self._owner_mv[iy * self._nx + ix]
+        if o >= 0:
+            return self._ids_list[o]
+        if o == -1:
+            return None
+        a = -2 - o
+        start = self._starts_mv[a]
+        # one GEOS call for all candidates of the cell (a ufunc call costs more than a point-in-polygon test)
+        hits = shapely.intersects_xy(self._cand_geoms[start : self._starts_mv[a + 1]], lon, lat).tolist()
+        if True in hits:
+            return self._ids_list[self._cands_mv[start + hits.index(True)]]
+        return None
+
+    def locate_many(self, lons: Any, lats: Any) -> IntArray:
+        """Vectorised ``locate``: int64 ids shaped like the (broadcast) inputs, -1 where outside all."""
+        x, y = np.broadcast_arrays(np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64))
+        shape = x.shape
+        x, y = x.ravel(), y.ravel()
+        result = np.full(x.shape, -1, dtype=np.int64)
+        if self._n == 0 or x.size == 0:
+            return result.reshape(shape)
+        minx, miny, maxx, maxy = self._bounds
+        inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+        sel: IntArray | None = None
+        if not bool(inside.all()):
+            sel = np.flatnonzero(inside)
+            x, y = x[sel], y[sel]
+        ix = ((x - self._gx0) * self._icx).astype(np.int64)
+        np.minimum(ix, self._nx - 1, out=ix)
+        iy = ((y - self._gy0) * self._icy).astype(np.int64)
+        np.minimum(iy, self._ny - 1, out=iy)
+        owner = self._owner[iy * self._nx + ix]
+        pos = owner.astype(np.int64)
+        amb = np.flatnonzero(owner <= -2)
+        if amb.size:
+            a = -2 - owner[amb].astype(np.int64)
+            start = self._starts[a].astype(np.int64)
+            end = self._starts[a + 1].astype(np.int64)
+            pos[amb] = -1
+            todo = np.arange(amb.size)
+            k = 0
+            while todo.size:
+                todo = todo[start[todo] + k < end[todo]]
+                if not todo.size:
+                    break
+                at = start[todo] + k
+                cand = self._cands[at]
+                pts = amb[todo]
+                hit = shapely.intersects_xy(self._cand_geoms[at], x[pts], y[pts])
+                pos[pts[hit]] = cand[hit]
+                todo = todo[~hit]
+                k += 1
+        ids = np.where(pos >= 0, self._ids[np.maximum(pos, 0)], -1)
+        if sel is None:
+            return ids.reshape(shape)
+        result[sel] = ids
+        return result.reshape(shape)
+
+    def stats(self) -> dict[str, float]:
+        """Diagnostics: grid size, share of cells needing an exact test, candidates per such cell, bytes."""
+        ncells = self._nx * self._ny
+        namb = len(self._starts) - 1
+        return {
+            "polygons": float(self._n),
+            "grid_nx": float(self._nx),
+            "grid_ny": float(self._ny),
+            "cells": float(ncells),
+            "ambiguous_cell_share": namb / ncells if ncells else 0.0,
+            "candidates_per_ambiguous_cell": len(self._cands) / namb if namb else 0.0,
+            "table_bytes": float(
+                self._owner.nbytes + self._starts.nbytes + self._cands.nbytes + self._cand_geoms.nbytes
+            ),
+        }
+
+
+# --------------------------------------------------------------------------------------------------------
+# GeoJSON
+# --------------------------------------------------------------------------------------------------------
+
+_REASONS = (
+    ("Ring Self-intersection", "环自相交"),
+    ("Self-intersection", "边界自相交"),
+    ("Hole lies outside shell", "内环（洞）位于外环之外"),
+    ("Holes are nested", "内环相互嵌套"),
+    ("Interior is disconnected", "内部不连通（内环把多边形分割开了）"),
+    ("Nested shells", "多个外环相互嵌套或重叠"),
+    ("Duplicate Rings", "存在重复的环"),
+    ("Too few points", "点数过少，无法构成多边形"),
+    ("Invalid Coordinate", "坐标无效"),
+    ("Ring is not closed", "环未闭合"),
+)
+
+
+def _reason_zh(reason: str) -> str:
+    """Translate a GEOS ``is_valid_reason`` such as 'Self-intersection[121.5 29.8]' into Chinese."""
+    text, where = reason, ""
+    if "[" in reason and reason.endswith("]"):
+        text, _, loc = reason[:-1].partition("[")
+        nums = loc.split()
+        if len(nums) >= 2:
+            where = f"（位置约 {nums[0]}, {nums[1]}）"
+    for en, zh in _REASONS:
+        if text.strip().startswith(en):
+            return zh + where
+    return f"几何无效：{reason}"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _ring(ring: object, field: str) -> list[tuple[float, float]]:
+    if not isinstance(ring, list | tuple):
+        raise GeoError("环必须是坐标点数组", field)
+    points: list[tuple[float, float]] = []
+    for k, pos in enumerate(ring):
+        where = f"{field}[{k}]"
+        if not isinstance(pos, list | tuple) or len(pos) not in (2, 3) or not all(_is_number(c) for c in pos):
+            raise GeoError("坐标点必须是 [经度, 纬度] 形式的数字数组", where)
+        lon, lat = float(pos[0]), float(pos[1])
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise GeoError("坐标不能是无穷大或 NaN", where)
+        if not -180.0 <= lon <= 180.0:
+            raise GeoError(f"经度 {lon} 超出范围 [-180, 180]（坐标顺序应为 [经度, 纬度]）", where)
+        if not -90.0 <= lat <= 90.0:
+            raise GeoError(f"纬度 {lat} 超出范围 [-90, 90]（坐标顺序应为 [经度, 纬度]）", where)
+        points.append((lon, lat))
+    if len(points) < 4:
+        raise GeoError(f"环至少需要 4 个点（首尾为同一点的闭合环），实际只有 {len(points)} 个", field)
+    if points[0] != points[-1]:
+        raise GeoError(f"环未闭合：首点 {list(points[0])} 与末点 {list(points[-1])} 不同", field)
+    return points
+
+
+def _polygon(rings: object, field: str) -> Polygon:
+    if not isinstance(rings, list | tuple):
+        raise GeoError("多边形坐标必须是环的数组", field)
+    if not rings:
+        raise GeoError("多边形至少需要一个外环", field)
+    parsed = [_ring(r, f"{field}[{k}]") for k, r in enumerate(rings)]
+    poly = Polygon(parsed[0], parsed[1:])
+    if not poly.is_valid:
+        raise GeoError(_reason_zh(shapely.is_valid_reason(poly)), field)
+    if poly.area <= 0:
+        raise GeoError("多边形面积为零（所有点共线）", field)
+    return poly
+
+
+def shape_from_geojson(geometry: dict[str, Any]) -> Polygon | MultiPolygon:
+    """Parse and validate a GeoJSON Polygon / MultiPolygon geometry (lon/lat WGS84).
+
+    Raises GeoError naming the problem (Chinese) and the field at fault, e.g. ``coordinates[0]``.
+    """
+    if not isinstance(geometry, dict):
+        raise GeoError("几何必须是 GeoJSON 对象（包含 type 与 coordinates）", "geometry")
+    gtype = geometry.get("type")
+    if gtype is None:
+        raise GeoError("缺少 type 字段", "type")
+    if gtype in ("Feature", "FeatureCollection"):
+        raise GeoError(f"需要几何对象而不是 {gtype}：请传入 Feature 的 geometry 部分", "type")
+    if gtype not in ("Polygon", "MultiPolygon"):
+        raise GeoError(f"不支持的几何类型「{gtype}」，只接受 Polygon 或 MultiPolygon", "type")
+    if "coordinates" not in geometry:
+        raise GeoError("缺少 coordinates 字段", "coordinates")
+    coordinates = geometry["coordinates"]
+    if not isinstance(coordinates, list | tuple):
+        raise GeoError("coordinates 必须是数组", "coordinates")
+    if gtype == "Polygon":
+        return _polygon(coordinates, "coordinates")
+    if not coordinates:
+        raise GeoError("MultiPolygon 至少需要一个多边形", "coordinates")
+    multi = MultiPolygon([_polygon(p, f"coordinates[{k}]") for k, p in enumerate(coordinates)])
+    if not multi.is_valid:
+        raise GeoError(_reason_zh(shapely.is_valid_reason(multi)) + "（各部分不能重叠）", "coordinates")
+    return multi
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_listify(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _listify(v) for k, v in value.items()}
+    return value
+
+
+def geojson_from_shape(shape: Any) -> dict[str, Any]:
+    """GeoJSON geometry dict (lists, JSON-ready).  Polygons follow RFC 7946: exterior counter-clockwise."""
+    if isinstance(shape, Polygon | MultiPolygon):
+        shape = shapely.orient_polygons(shape)
+    result: dict[str, Any] = _listify(mapping(shape))
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------
+# Tiling check (used by the GeoJSON grid importer)
+# --------------------------------------------------------------------------------------------------------
+
+_M_PER_DEG = 111_320.0
+
+
+def _approx_m2(geom: Any) -> float:
+    """Area of a lon/lat geometry in square metres (local equirectangular approximation)."""
+    if geom.is_empty:
+        return 0.0
+    lat = (geom.bounds[1] + geom.bounds[3]) / 2.0
+    return float(geom.area) * _M_PER_DEG * _M_PER_DEG * math.cos(math.radians(lat))
+
+
+def check_tiling(
+    items: Sequence[tuple[str, Polygon | MultiPolygon]], *, min_overlap_ratio: float = 1e-6
+) -> list[str]:
+    """Problems (Chinese, human-readable) that stop ``items`` from being a tiling; empty list when clean.
+
+    Reports, in input order: shapes that are not polygons, empty, or invalid (self-intersecting...), then
+    every pair of valid polygons whose overlap exceeds ``min_overlap_ratio`` of the smaller one's area.
+    Polygons that only share borders are fine.  Gaps are not checked.
+    """
+    problems: list[str] = []
+    names = [name for name, _ in items]
+    ok: list[int] = []
+    for k, (name, geom) in enumerate(items):
+        if not isinstance(geom, Polygon | MultiPolygon):
+            problems.append(f"「{name}」不是多边形（类型为 {type(geom).__name__}）")
+        elif geom.is_empty:
+            problems.append(f"「{name}」是空几何")
+        elif not geom.is_valid:
+            problems.append(f"「{name}」几何无效：{_reason_zh(shapely.is_valid_reason(geom))}")
+        else:
+            ok.append(k)
+    if len(ok) < 2:
+        return problems
+    geoms = np.empty(len(ok), dtype=object)
+    geoms[:] = [items[k][1] for k in ok]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    interiors_meet = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    left, right = left[interiors_meet], right[interiors_meet]
+    if not len(left):
+        return problems
+    overlaps = shapely.intersection(geoms[left], geoms[right])
+    areas = shapely.area(overlaps)
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    for a, b, ov, area, small in sorted(
+        zip(left.tolist(), right.tolist(), overlaps, areas.tolist(), smaller.tolist(), strict=True),
+        key=lambda r: (r[0], r[1]),
+    ):
+        if area > min_overlap_ratio * small:
+            share = 100.0 * area / small if small > 0 else 100.0
+            problems.append(
+                f"「{names[ok[a]]}」与「{names[ok[b]]}」重叠，重叠面积约 {_approx_m2(ov):,.1f} 平方米"
+                f"（占较小者面积的 {share:.2f}%）"
+            )
+    return problems

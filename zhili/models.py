@@ -1,0 +1,8 @@
+"""Imports every domain's models so that metadata (Alembic, tests) sees all tables."""
+
+from zhili import jobs  # noqa: F401
+from zhili.auth import models as auth_models  # noqa: F401
+from zhili.db import Base
+from zhili.org import models as org_models  # noqa: F401
+
+metadata = Base.metadata
