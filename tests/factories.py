@@ -36,6 +36,7 @@ from zhili.org.models import (
     Staff,
 )
 from zhili.org.repository import bump_geo_version
+from zhili.org.service import bbox_values
 
 TEST_KEY = "5a" * 32
 PASSWORD = "Test@Pass2026"
@@ -62,7 +63,8 @@ def make_grid(session: Session, code: str, name: str, community: Area, geom: Any
               kind: GridKind = GridKind.urban, micro: int = 2) -> Grid:
     c = geom.representative_point()
     grid = Grid(code=code, name=name, kind=kind, area_id=community.id, area_path=community.path,
-                geom=geojson_from_shape(geom), center_lon=c.x, center_lat=c.y, updated_at=clock.now())
+                geom=geojson_from_shape(geom), center_lon=c.x, center_lat=c.y, **bbox_values(geom),
+                updated_at=clock.now())
     session.add(grid)
     session.flush()
     minx, miny, maxx, maxy = geom.bounds
@@ -78,8 +80,8 @@ def make_grid(session: Session, code: str, name: str, community: Area, geom: Any
 def make_user(session: Session, username: str, roles: list[str], scopes: list[ScopeSpec],
               totp: bool = False, phone: str | None = None) -> User:
     user = auth_service.create_user(session, username=username, display_name=username, password=PASSWORD,
-                                    roles=roles, scopes=scopes, phone=phone, check_password=False)
-    user.password_hash = PASSWORD_HASH
+                                    roles=roles, scopes=scopes, phone=phone, check_password=False,
+                                    password_hash=PASSWORD_HASH)
     if totp:
         user.totp_secret = pyotp.random_base32()
         user.totp_confirmed = True

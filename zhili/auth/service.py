@@ -260,6 +260,7 @@ def create_user(
     scopes: list[ScopeSpec],
     phone: str | None = None,
     check_password: bool = True,
+    password_hash: str | None = None,
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64:
@@ -268,7 +269,8 @@ def create_user(
         raise ValidationFailed("用户名已存在", field="username")
     if check_password:
         check_rule(password, username)
-    user = User(username=username, display_name=display_name, phone=phone, password_hash=hash_password(password),
+    user = User(username=username, display_name=display_name, phone=phone,
+                password_hash=password_hash or hash_password(password),
                 is_active=True, failed_logins=0, created_at=clock.now())
     session.add(user)
     session.flush()

@@ -136,7 +136,8 @@ def totp_verify(
 
 @router.post("/logout")
 def logout(request: Request, actor: CurrentActor, session: DbSession, settings: AppSettings) -> Response:
-    ws = repository.web_session(session, request.state.web_session_id)
+    session_id = getattr(request.state, "web_session_id", None)
+    ws = repository.web_session(session, session_id) if session_id else None
     if ws is not None:
         service.end_web_session(session, ws)
     response = RedirectResponse("/login", status_code=303)

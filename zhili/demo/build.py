@@ -31,6 +31,7 @@ from zhili.org.models import (
     Staff,
 )
 from zhili.org.repository import bump_geo_version
+from zhili.org.service import bbox_values
 
 CITY = ("330200000000", "宁波市", "宁波")
 DEMO_PASSWORD = "Zhili@2026"  # noqa: S105 - the published demo password
@@ -101,7 +102,8 @@ def build_demo(session: Session, *, seed: int = 2026, scale: str = "district",
         c = g.geom.representative_point()
         grid_rows.append(dict(code=g.code, name=g.name, kind=g.kind, special_type=g.special_type,
                               area_id=community.id, area_path=community.path, geom=geojson_from_shape(g.geom),
-                              center_lon=round(c.x, 6), center_lat=round(c.y, 6), updated_at=now))
+                              center_lon=round(c.x, 6), center_lat=round(c.y, 6), **bbox_values(g.geom),
+                              updated_at=now))
     for i in range(0, len(grid_rows), 2000):
         session.execute(insert(Grid), grid_rows[i:i + 2000])
         say("网格", min(i + 2000, len(grid_rows)), len(grid_rows))

@@ -55,6 +55,7 @@ _EPS_CELLS = 1e-6
 _DEFAULT_CELLS_PER_POLYGON = 96.0
 _MAX_CELLS = 6_000_000
 _MIN_CELLS = 64
+_BATCH = 1 << 19  # pieces / cells expanded at a time while building: bounds the build's transient memory
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -83,6 +84,17 @@ def _sorted_unique(values: IntArray) -> IntArray:
     keep[0] = True
     np.not_equal(values[1:], values[:-1], out=keep[1:])
     return values[keep]
+
+
+def _batches(sizes: IntArray, budget: int) -> Iterable[tuple[int, int]]:
+    """Split ``range(len(sizes))`` into consecutive slices whose sizes sum to about ``budget`` (>= 1 item)."""
+    total = np.cumsum(sizes)
+    lo = 0
+    while lo < len(sizes):
+        done = int(total[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(total, done + budget, side="right")))
+        yield lo, hi
+        lo = hi
 
 
 def _run_starts(values: IntArray) -> IntArray:
@@ -199,22 +211,15 @@ class PolygonIndex:
         seg_poly = poly_of_coord[:-1][same]
 
         boundary_codes = self._mark_boundaries(u0, u1, v0, v1, seg_poly, eps)
-        inside_cells, inside_polys = self._scanline_interiors(u0, u1, v0, v1, seg_poly)
-
         marked = np.zeros(ncells, dtype=bool)
         marked[boundary_codes // n] = True
-        owner = np.full(ncells, -1, dtype=np.int32)
-        on_marked = marked[inside_cells]
-        clear_cells, clear_polys = inside_cells[~on_marked], inside_polys[~on_marked]
-        if clear_cells.size:
-            best = np.full(ncells, n, dtype=np.int64)
-            np.minimum.at(best, clear_cells, clear_polys)
-            hit = best < n
-            owner[hit] = best[hit].astype(np.int32)
+        best = np.full(ncells, n, dtype=np.int32)  # lowest polygon covering an unmarked cell, n for none
+        inside_codes = self._scanline_interiors(u0, u1, v0, v1, seg_poly, marked, best)
+        owner = np.where(best < n, best, -1).astype(np.int32)
+        del best, marked
 
-        codes = _sorted_unique(
-            np.concatenate([boundary_codes, inside_cells[on_marked] * n + inside_polys[on_marked]])
-        )
+        codes = _sorted_unique(np.concatenate([boundary_codes, inside_codes]))
+        del boundary_codes, inside_codes
         cand_cells = codes // n
         cands = (codes - cand_cells * n).astype(np.int32)
         first = _run_starts(cand_cells)
@@ -232,40 +237,60 @@ class PolygonIndex:
         seg_poly: IntArray,
         eps: float,
     ) -> IntArray:
-        """Sorted unique codes ``cell * n + polygon`` of the cells each polygon's boundary may touch."""
+        """Sorted unique codes ``cell * n + polygon`` of the cells each polygon's boundary may touch.
+
+        Segments are cut into pieces no longer than a cell; each piece marks the cells its bounding box,
+        padded by ``eps`` cells, overlaps (at most 3 x 3, usually 1 or 2).
+        """
         n, nx, ny = self._n, self._nx, self._ny
         du, dv = u1 - u0, v1 - v0
-        k = np.maximum(1, np.ceil(np.maximum(np.abs(du), np.abs(dv)))).astype(np.int64)
-        seg = np.repeat(np.arange(len(k)), k)
-        j = np.arange(len(seg)) - np.repeat(np.cumsum(k) - k, k)
-        kk = k[seg].astype(np.float64)
-        t0, t1 = j / kk, (j + 1) / kk
-        pu0, pu1 = u0[seg] + du[seg] * t0, u0[seg] + du[seg] * t1
-        pv0, pv1 = v0[seg] + dv[seg] * t0, v0[seg] + dv[seg] * t1
-        ilo = np.clip(np.floor(np.minimum(pu0, pu1) - eps), 0, nx - 1).astype(np.int64)
-        ihi = np.clip(np.floor(np.maximum(pu0, pu1) + eps), 0, nx - 1).astype(np.int64)
-        jlo = np.clip(np.floor(np.minimum(pv0, pv1) - eps), 0, ny - 1).astype(np.int64)
-        jhi = np.clip(np.floor(np.maximum(pv0, pv1) + eps), 0, ny - 1).astype(np.int64)
-        poly = seg_poly[seg]
+        pieces = np.maximum(1, np.ceil(np.maximum(np.abs(du), np.abs(dv)))).astype(np.int64)
         out = []
-        for oi in range(int((ihi - ilo).max()) + 1 if len(ilo) else 0):
-            for oj in range(int((jhi - jlo).max()) + 1):
-                ok = (ilo + oi <= ihi) & (jlo + oj <= jhi)
-                out.append(((jlo[ok] + oj) * nx + ilo[ok] + oi) * n + poly[ok])
+        for lo, hi in _batches(pieces, _BATCH):
+            k = pieces[lo:hi]
+            seg = np.repeat(np.arange(lo, hi), k)
+            t0 = (np.arange(len(seg)) - np.repeat(np.cumsum(k) - k, k)) / pieces[seg]
+            t1 = t0 + 1.0 / pieces[seg]
+            ends = (u0[seg] + du[seg] * t0, u0[seg] + du[seg] * t1)
+            ilo = np.clip(np.floor(np.minimum(*ends) - eps), 0, nx - 1).astype(np.int64)
+            ihi = np.clip(np.floor(np.maximum(*ends) + eps), 0, nx - 1).astype(np.int64)
+            ends = (v0[seg] + dv[seg] * t0, v0[seg] + dv[seg] * t1)
+            jlo = np.clip(np.floor(np.minimum(*ends) - eps), 0, ny - 1).astype(np.int64)
+            jhi = np.clip(np.floor(np.maximum(*ends) + eps), 0, ny - 1).astype(np.int64)
+            del ends, t0, t1
+            poly = seg_poly[seg]
+            base = (jlo * nx + ilo) * n + poly
+            del seg, poly
+            chunk = []
+            for oi in range(int((ihi - ilo).max()) + 1):
+                for oj in range(int((jhi - jlo).max()) + 1):
+                    ok = (ilo + oi <= ihi) & (jlo + oj <= jhi)
+                    chunk.append(base[ok] + (oj * nx + oi) * n)
+            out.append(_sorted_unique(np.concatenate(chunk)))
         if not out:
             return np.zeros(0, dtype=np.int64)
         return _sorted_unique(np.concatenate(out))
 
     def _scanline_interiors(
-        self, u0: FloatArray, u1: FloatArray, v0: FloatArray, v1: FloatArray, seg_poly: IntArray
-    ) -> tuple[IntArray, IntArray]:
-        """(cell, polygon) pairs such that the polygon contains the cell centre, by even-odd scanlines.
+        self,
+        u0: FloatArray,
+        u1: FloatArray,
+        v0: FloatArray,
+        v1: FloatArray,
+        seg_poly: IntArray,
+        marked: NDArray[np.bool_],
+        best: NDArray[np.int32],
+    ) -> IntArray:
+        """Find, by even-odd scanlines, the polygons containing each cell centre.
+
+        For unmarked cells the lowest such polygon goes into ``best`` (in place); for marked cells the pairs
+        are returned as codes ``cell * n + polygon``.
 
         Row r(y) = ceil(v - 1/2) of every vertex is computed once from its coordinates, so a ring always
         crosses each row-centre line an even number of times even when vertices sit on it.  Float error only
         affects centres within ~1e-12 cells of a boundary, and those cells are marked by that boundary.
         """
-        nx, ny = self._nx, self._ny
+        n, nx, ny = self._n, self._nx, self._ny
         r0, r1 = np.ceil(v0 - 0.5), np.ceil(v1 - 0.5)
         lo, hi = np.minimum(r0, r1).astype(np.int64), np.maximum(r0, r1).astype(np.int64)
         cnt = hi - lo
@@ -274,10 +299,10 @@ class PolygonIndex:
         su0, su1, sv0, sv1, spoly = u0[has], u1[has], v0[has], v1[has], seg_poly[has]
         seg = np.repeat(np.arange(len(cnt)), cnt)
         row = lo[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-        dv = sv1[seg] - sv0[seg]
-        t = np.clip((row + 0.5 - sv0[seg]) / dv, 0.0, 1.0)
+        t = np.clip((row + 0.5 - sv0[seg]) / (sv1[seg] - sv0[seg]), 0.0, 1.0)
         xu = su0[seg] + (su1[seg] - su0[seg]) * t
         poly = spoly[seg]
+        del seg, t
         order = np.lexsort((xu, row, poly))
         xu, row, poly = xu[order], row[order], poly[order]
         # every (polygon, row) group has an even count, so globally even positions open and odd ones close
@@ -285,11 +310,19 @@ class PolygonIndex:
         clo = np.maximum(np.ceil(a - 0.5), 0).astype(np.int64)
         chi = np.minimum(np.floor(b - 0.5), nx - 1).astype(np.int64)
         keep = (chi >= clo) & (row >= 0) & (row < ny)
-        clo, chi, row, poly = clo[keep], chi[keep], row[keep], poly[keep]
-        span = chi - clo + 1
-        iv = np.repeat(np.arange(len(span)), span)
-        col = clo[iv] + (np.arange(len(iv)) - np.repeat(np.cumsum(span) - span, span))
-        return row[iv] * nx + col, poly[iv]
+        first_cell, poly = row[keep] * nx + clo[keep], poly[keep]
+        span = chi[keep] - clo[keep] + 1
+        del xu, a, b, row, clo, chi, keep, order
+        out = [np.zeros(0, dtype=np.int64)]
+        for lo_, hi_ in _batches(span, _BATCH):
+            sp = span[lo_:hi_]
+            iv = np.repeat(np.arange(lo_, hi_), sp)
+            cells = first_cell[iv] + (np.arange(len(iv)) - np.repeat(np.cumsum(sp) - sp, sp))
+            polys = poly[iv]
+            on = marked[cells]
+            np.minimum.at(best, cells[~on], polys[~on].astype(np.int32))
+            out.append(cells[on] * n + polys[on])
+        return np.concatenate(out)
 
     # -- queries --------------------------------------------------------------------------------------------
 

@@ -92,6 +92,11 @@ class Grid(Base):
     geom: Mapped[dict[str, Any]] = mapped_column(JSON)
     center_lon: Mapped[float] = mapped_column(Float)
     center_lat: Mapped[float] = mapped_column(Float)
+    # Bounding box, so that overlap checks find every grid near a new one whatever its size.
+    min_lon: Mapped[float] = mapped_column(Float, index=True)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float, index=True)
+    max_lat: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

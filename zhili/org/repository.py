@@ -234,11 +234,10 @@ def bump_geo_version(session: Session) -> None:
 
 
 def grids_in_bbox_unscoped(session: Session, bounds: tuple[float, float, float, float]) -> list[Grid]:
-    """Grids whose centre lies within the bounds grown by 0.05° (about 5 km): candidates for overlap checks."""
+    """Grids whose bounding box meets the given bounds: every candidate for an overlap check."""
     minx, miny, maxx, maxy = bounds
-    pad = 0.05
     return list(session.scalars(select(Grid).where(
-        Grid.center_lon.between(minx - pad, maxx + pad), Grid.center_lat.between(miny - pad, maxy + pad))))
+        Grid.min_lon <= maxx, Grid.max_lon >= minx, Grid.min_lat <= maxy, Grid.max_lat >= miny)))
 
 
 def grid_by_id_unscoped(session: Session, grid_id: int) -> Grid | None:

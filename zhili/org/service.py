@@ -362,19 +362,22 @@ def import_grids(session: Session, actor: Actor, data: Any) -> ImportResult:
     for code, g in existing.items():
         if not actor.in_area(g.area_path):
             _problem(problems, "features", f"网格 {code} 不在您的辖区内")
+    if not problems:
+        _check_micro_grids(grid_rows, micro_rows, micro_parents, problems)
     if problems:
         shown = "；".join(m for _, m in problems[:10])
         more = f"（另有 {len(problems) - 10} 处问题）" if len(problems) > 10 else ""
         raise ValidationFailed(f"导入未执行，发现 {len(problems)} 处问题：{shown}{more}", field=problems[0][0])
     created = updated = 0
     now = clock.now()
+    micro_parent_codes = {str(p["grid_code"]) for _, p, _ in micro_rows}
     for _, props, shape, community in grid_rows:
         code = str(props["code"])
         center = shape.representative_point()
         values = dict(name=str(props["name"]).strip(), kind=GridKind(props.get("kind", "urban")),
                       special_type=props.get("special_type"), area_id=community.id, area_path=community.path,
                       geom=geojson_from_shape(shape), center_lon=round(center.x, 6), center_lat=round(center.y, 6),
-                      updated_at=now)
+                      **bbox_values(shape), updated_at=now)
         grid = existing.get(code)
         if grid is None:
             session.add(Grid(code=code, **values))
@@ -383,6 +386,8 @@ def import_grids(session: Session, actor: Actor, data: Any) -> ImportResult:
             for k, v in values.items():
                 setattr(grid, k, v)
             updated += 1
+            if code not in micro_parent_codes:
+                _clip_micro_grids(session, grid.id, shape)
     session.flush()
     parents = repository.grids_by_codes_unscoped(session, list({str(p["grid_code"]) for _, p, _ in micro_rows}))
     micro_existing = {m.code: m for g in parents.values() for m in repository.micro_grids_of(session, g.id)}
@@ -426,6 +431,47 @@ def _check_overlaps(
     for a, b in zip(left.tolist(), right.tolist(), strict=True):
         if shapes[a].intersection(others[b][1]).area > OVERLAP_TOLERANCE:
             _problem(problems, f"features[{rows[a][0]}].geometry", f"网格 {codes[a]} 与已有网格 {others[b][0]} 重叠")
+
+
+def bbox_values(shape: shapely.Polygon | shapely.MultiPolygon) -> dict[str, float]:
+    minx, miny, maxx, maxy = shape.bounds
+    return {"min_lon": minx, "min_lat": miny, "max_lon": maxx, "max_lat": maxy}
+
+
+def _check_micro_grids(
+    grid_rows: list[tuple[int, dict[str, Any], shapely.Polygon | shapely.MultiPolygon, Area]],
+    micro_rows: list[tuple[int, dict[str, Any], shapely.Polygon | shapely.MultiPolygon]],
+    existing_parents: dict[str, Grid],
+    problems: list[tuple[str, str]],
+) -> None:
+    """Each micro-grid lies inside its grid (as it will be after the import) and micro-grids do not overlap."""
+    outlines: dict[str, shapely.Polygon | shapely.MultiPolygon] = {str(p["code"]): s for _, p, s, _ in grid_rows}
+    for code, grid in existing_parents.items():
+        outlines.setdefault(code, shape_from_geojson(grid.geom))
+    for i, props, shape in micro_rows:
+        outline = outlines.get(str(props["grid_code"]))
+        if outline is not None and shape.difference(outline).area > OVERLAP_TOLERANCE:
+            _problem(problems, f"features[{i}].geometry", f"微网格 {props['code']} 超出所属网格 {props['grid_code']} 的范围")
+    shapes = [s for _, _, s in micro_rows]
+    if len(shapes) > 1:
+        left, right = STRtree(shapes).query(shapes, predicate="intersects")
+        for a, b in zip(left.tolist(), right.tolist(), strict=True):
+            if a < b and shapes[a].intersection(shapes[b]).area > OVERLAP_TOLERANCE:
+                _problem(problems, f"features[{micro_rows[a][0]}].geometry",
+                         f"微网格 {micro_rows[a][1]['code']} 与 {micro_rows[b][1]['code']} 重叠")
+
+
+def _clip_micro_grids(session: Session, grid_id: int, outline: shapely.Polygon | shapely.MultiPolygon) -> None:
+    """A grid redrawn without its micro-grids: keep each old micro-grid's part inside the new outline, drop the
+    rest, so no micro-grid points outside its grid (uncovered parts resolve to the grid itself)."""
+    for micro in repository.micro_grids_of(session, grid_id):
+        clipped = shape_from_geojson(micro.geom).intersection(outline)
+        polygons = [g for g in getattr(clipped, "geoms", [clipped]) if g.geom_type == "Polygon" and g.area > 0]
+        if not polygons or sum(p.area for p in polygons) <= OVERLAP_TOLERANCE:
+            session.delete(micro)
+            continue
+        merged = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+        micro.geom = geojson_from_shape(merged)
 
 
 def _grids_near(session: Session, bounds: tuple[float, float, float, float]) -> list[Grid]:

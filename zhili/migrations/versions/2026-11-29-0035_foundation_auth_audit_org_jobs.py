@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 00:01:35.372627
+Create Date: 2026-11-29 00:35:46.682865
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from alembic import op
 
 import zhili.db
 import zhili.kit.crypto
+
+
 
 revision = '0001'
 down_revision = None
@@ -151,6 +153,10 @@ def upgrade() -> None:
     sa.Column('geom', sa.JSON(), nullable=False),
     sa.Column('center_lon', sa.Float(), nullable=False),
     sa.Column('center_lat', sa.Float(), nullable=False),
+    sa.Column('min_lon', sa.Float(), nullable=False),
+    sa.Column('min_lat', sa.Float(), nullable=False),
+    sa.Column('max_lon', sa.Float(), nullable=False),
+    sa.Column('max_lat', sa.Float(), nullable=False),
     sa.Column('updated_at', zhili.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_grids_area_id_areas')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_grids')),
@@ -159,6 +165,8 @@ def upgrade() -> None:
     with op.batch_alter_table('grids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grids_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_grids_area_path'), ['area_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_grids_max_lon'), ['max_lon'], unique=False)
+        batch_op.create_index(batch_op.f('ix_grids_min_lon'), ['min_lon'], unique=False)
 
     op.create_table('role_permissions',
     sa.Column('role_id', sa.Integer(), nullable=False),
@@ -289,6 +297,8 @@ def downgrade() -> None:
     op.drop_table('user_roles')
     op.drop_table('role_permissions')
     with op.batch_alter_table('grids', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_grids_min_lon'))
+        batch_op.drop_index(batch_op.f('ix_grids_max_lon'))
         batch_op.drop_index(batch_op.f('ix_grids_area_path'))
         batch_op.drop_index(batch_op.f('ix_grids_area_id'))
 

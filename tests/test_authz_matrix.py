@@ -1,0 +1,222 @@
+"""Every route of the app, called as personas inside and outside their jurisdiction.
+
+The table below must name every route the app has (the test enumerates `app.routes`, so a new route without an
+entry fails). Each non-public route needs at least one allowed and one denied case. Every response body is also
+searched for an unmasked phone or ID number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Mount, Route
+
+from tests.factories import A_POINT, C_POINT
+
+GRID_A, GRID_B, GRID_C = "330212006001001", "330212006001002", "330212001005001"
+S1, S2, C1, C2 = "330212006000", "330212001000", "330212006001", "330212001005"
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+PUBLIC = {("POST", "/api/auth/token"), ("GET", "/login"), ("POST", "/login"), ("GET", "/login/totp"),
+          ("POST", "/login/totp"), ("GET", "/"), ("GET", "/healthz"), ("GET", "/api/docs"),
+          ("GET", "/api/openapi.json"), ("GET", "/docs/oauth2-redirect")}
+
+
+@dataclass
+class Case:
+    persona: str
+    url: str
+    status: int | tuple[int, ...]
+    json: Any = None
+    files: Any = None
+    member: str | None = None  # fill "{member}" with this staff key's GridMember id
+    contains: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+
+
+OK, DENY, MISSING = 200, 403, 404
+MATRIX: dict[tuple[str, str], list[Case]] = {
+    ("DELETE", "/api/auth/token"): [Case("street", "/api/auth/token", 204), Case("anon", "/api/auth/token", 401)],
+    ("GET", "/api/auth/me"): [Case("grid_a", "/api/auth/me", OK, contains=["grid_a"]),
+                              Case("anon", "/api/auth/me", 401)],
+    ("POST", "/api/auth/users/{user_id}/unlock"): [
+        Case("admin", "/api/auth/users/{uid:street}/unlock", 204),
+        Case("street", "/api/auth/users/{uid:street}/unlock", DENY),
+        Case("admin", "/api/auth/users/99999/unlock", MISSING)],
+    ("GET", "/api/audit"): [Case("leader", "/api/audit", OK), Case("street", "/api/audit", DENY)],
+    ("GET", "/api/audit/verify"): [Case("admin", "/api/audit/verify", OK), Case("community", "/api/audit/verify", DENY)],
+    ("GET", "/api/org/areas"): [
+        Case("street", "/api/org/areas", OK, contains=["首南街道"], absent=["下应街道"]),
+        Case("street", f"/api/org/areas?parent={S2}", MISSING), Case("resident", "/api/org/areas", DENY)],
+    ("GET", "/api/org/areas/{code}"): [
+        Case("street", f"/api/org/areas/{C1}", OK), Case("street", f"/api/org/areas/{S2}", MISSING),
+        Case("grid_a", f"/api/org/areas/{S1}", MISSING)],
+    ("GET", "/api/org/grids"): [
+        Case("street", "/api/org/grids", OK, contains=[GRID_A, GRID_B], absent=[GRID_C]),
+        Case("grid_a", "/api/org/grids", OK, contains=[GRID_A], absent=[GRID_B, GRID_C]),
+        Case("street2", f"/api/org/grids?area={S1}", MISSING), Case("resident", "/api/org/grids", DENY)],
+    ("GET", "/api/org/grids/{code}"): [
+        Case("grid_a", f"/api/org/grids/{GRID_A}", OK), Case("grid_b", f"/api/org/grids/{GRID_A}", MISSING),
+        Case("street2", f"/api/org/grids/{GRID_A}", MISSING), Case("dept", f"/api/org/grids/{GRID_C}", OK),
+        Case("dept", f"/api/org/grids/{GRID_A}", MISSING)],
+    ("GET", "/api/org/grids/{code}/team"): [
+        Case("community", f"/api/org/grids/{GRID_A}/team", OK, contains=["138****5678"]),
+        Case("street2", f"/api/org/grids/{GRID_A}/team", MISSING),
+        Case("dept", f"/api/org/grids/{GRID_C}/team", DENY)],
+    ("POST", "/api/org/grids/{code}/team"): [
+        Case("admin", f"/api/org/grids/{GRID_B}/team", 201, json={"staff_id": "{staff:vol_a}", "role": "volunteer"}),
+        Case("street", f"/api/org/grids/{GRID_B}/team", DENY, json={"staff_id": "{staff:vol_a}", "role": "volunteer"}),
+        Case("street2", f"/api/org/grids/{GRID_B}/team", MISSING,
+             json={"staff_id": "{staff:vol_a}", "role": "volunteer"})],
+    ("DELETE", "/api/org/grids/{code}/team/{member_id}"): [
+        Case("community", f"/api/org/grids/{GRID_A}/team/{{member}}", DENY, member="vol_a"),
+        Case("street2", f"/api/org/grids/{GRID_A}/team/{{member}}", MISSING, member="vol_a"),
+        Case("admin", f"/api/org/grids/{GRID_A}/team/{{member}}", 204, member="vol_a")],
+    ("POST", "/api/org/grids/{code}/team/{member_id}/reveal"): [
+        Case("admin", f"/api/org/grids/{GRID_A}/team/{{member}}/reveal", OK, json={"reason": "核实上门走访"},
+             member="leader_a", contains=["13812345678"]),
+        Case("street", f"/api/org/grids/{GRID_A}/team/{{member}}/reveal", DENY, json={"reason": "核实上门走访"},
+             member="leader_a"),
+        Case("street2", f"/api/org/grids/{GRID_A}/team/{{member}}/reveal", MISSING, json={"reason": "核实上门走访"},
+             member="leader_a")],
+    ("GET", "/api/org/lookup"): [
+        Case("street", f"/api/org/lookup?lon={A_POINT[0]}&lat={A_POINT[1]}", OK, contains=[GRID_A]),
+        Case("street", f"/api/org/lookup?lon={C_POINT[0]}&lat={C_POINT[1]}", MISSING),
+        Case("resident", f"/api/org/lookup?lon={A_POINT[0]}&lat={A_POINT[1]}", DENY)],
+    ("GET", "/api/org/departments"): [
+        Case("street2", "/api/org/departments", OK, contains=["下应街道社会治理中心"]),
+        Case("street", "/api/org/departments", OK, absent=["下应街道社会治理中心"]),
+        Case("resident", "/api/org/departments", DENY)],
+    ("GET", "/api/org/map/{level}.geojson"): [
+        Case("street", "/api/org/map/grid.geojson", OK, contains=[GRID_A], absent=[GRID_C]),
+        Case("ops", "/api/org/map/grid.geojson", DENY)],
+    ("GET", "/api/org/export/grids.geojson"): [
+        Case("street2", "/api/org/export/grids.geojson", OK, contains=[GRID_C], absent=[GRID_A]),
+        Case("resident", "/api/org/export/grids.geojson", DENY),
+        Case("street2", f"/api/org/export/grids.geojson?area={S1}", MISSING)],
+    ("POST", "/api/org/import/grids"): [
+        Case("street", "/api/org/import/grids", DENY, files={"file": ("g.geojson", b'{"type":"FeatureCollection","features":[]}')}),
+        Case("admin", "/api/org/import/grids", OK, files={"file": ("g.geojson", b'{"type":"FeatureCollection","features":[]}')})],
+    ("POST", "/logout"): [Case("street", "/logout", 303), Case("anon", "/logout", 303)],
+    ("GET", "/home"): [Case("street", "/home", 303), Case("anon", "/home", 303)],
+    ("GET", "/gov"): [Case("street", "/gov", OK, contains=["首南街道"]), Case("resident", "/gov", MISSING)],
+    ("GET", "/ops"): [Case("ops", "/ops", OK), Case("street", "/ops", MISSING)],
+    ("GET", "/ops/community"): [Case("ops", "/ops/community", OK, contains=[GRID_A]), Case("grid_a", "/ops/community", MISSING)],
+    ("GET", "/service"): [Case("resident", "/service", OK), Case("street", "/service", MISSING)],
+    ("GET", "/service/my-grid"): [Case("resident", "/service/my-grid", OK, contains=[GRID_A, "138****5678"]),
+                                  Case("grid_a", "/service/my-grid", MISSING)],
+    ("GET", "/gov/audit"): [Case("leader", "/gov/audit", OK), Case("street", "/gov/audit", DENY)],
+    ("GET", "/account"): [Case("resident", "/account", OK), Case("anon", "/account", 303)],
+    ("GET", "/gov/map"): [Case("grid_a", "/gov/map", OK), Case("resident", "/gov/map", DENY)],
+    ("GET", "/gov/org"): [Case("street", f"/gov/org?area={C1}", OK, contains=[GRID_A]),
+                          Case("street", f"/gov/org?area={C2}", MISSING), Case("resident", "/gov/org", DENY)],
+    ("GET", "/gov/grids/{code}"): [Case("grid_a", f"/gov/grids/{GRID_A}", OK, contains=["南裕社区第1网格"]),
+                                   Case("grid_a", f"/gov/grids/{GRID_B}", MISSING)],
+    ("GET", "/gov/departments"): [Case("operator", "/gov/departments", OK), Case("resident", "/gov/departments", DENY)],
+}
+
+
+def _walk(routes, found: set[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    for route in routes:
+        if isinstance(route, Mount):
+            continue
+        nested = getattr(route, "original_router", None)  # FastAPI's included routers
+        if nested is not None:
+            _walk(nested.routes, found)
+        elif isinstance(route, APIRoute | Route):
+            for method in route.methods or ():
+                if method != "HEAD":
+                    found.add((method, route.path))
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    found: set[tuple[str, str]] = set()
+    _walk(app.routes, found)
+    assert len(found) > 20, "route discovery found too few routes"
+    return found
+
+
+def test_every_route_is_in_the_matrix(app) -> None:
+    routes = app_routes(app)
+    missing = routes - set(MATRIX) - PUBLIC
+    stale = set(MATRIX) - routes
+    assert not missing, f"routes without an authorization case: {sorted(missing)}"
+    assert not stale, f"matrix names routes the app does not have: {sorted(stale)}"
+    for key, cases in MATRIX.items():
+        statuses = [c.status for c in cases]
+        assert any(s in (200, 201, 204) or (s == 303 and c.persona != "anon") for s, c in zip(statuses, cases)), key
+        assert any(s in (401, 403, 404) or (c.persona == "anon") for s, c in zip(statuses, cases)), key
+
+
+def _fill(value: Any, world) -> Any:  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{staff:"):
+        return world.staff[value[7:-1]].id
+    return value
+
+
+def _member_id(db, world, staff_key: str) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from zhili.db import transaction
+    from zhili.org.models import GridMember
+
+    with transaction(db) as s:
+        return s.scalars(select(GridMember.id).where(GridMember.staff_id == world.staff[staff_key].id)).first()
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda k: f"{k[0]} {k[1]}")
+def test_route_allows_and_denies(key, app, world, db, as_persona) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    method, _ = key
+    for case in MATRIX[key]:
+        client = TestClient(app) if case.persona == "anon" else as_persona(case.persona)
+        url = case.url
+        if case.member:
+            url = url.replace("{member}", str(_member_id(db, world, case.member)))
+        url = re.sub(r"\{uid:(\w+)\}", lambda m: str(world.users[m.group(1)].id), url)
+        kwargs: dict[str, Any] = {"follow_redirects": False}
+        if case.json is not None:
+            kwargs["json"] = _fill(case.json, world)
+        if case.files is not None:
+            kwargs["files"] = case.files
+        r = client.request(method, url, **kwargs)
+        expected = case.status if isinstance(case.status, tuple) else (case.status,)
+        assert r.status_code in expected, f"{case.persona} {method} {url}: {r.status_code} {r.text[:200]}"
+        if url.startswith("/api") and r.status_code >= 400:
+            body = r.json()
+            assert set(body) == {"code", "message", "field"}, body
+        for text in case.contains:
+            assert text in r.text, f"{case.persona} {url}: expected {text!r}"
+        for text in case.absent:
+            assert text not in r.text, f"{case.persona} {url}: leaked {text!r}"
+        if not (case.persona == "admin" and url.endswith("/reveal")):
+            assert not PHONE.search(r.text), f"{case.persona} {url}: unmasked phone in response"
+            assert not ID_NUMBER.search(r.text), f"{case.persona} {url}: unmasked ID number in response"
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda k: f"{k[0]} {k[1]}")
+def test_anonymous_gets_nothing(key, app, world) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    method, path = key
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    r = TestClient(app).request(method, url, follow_redirects=False)
+    if path.startswith("/api"):
+        assert r.status_code == 401 and r.json()["code"] in {"login_required", "unauthenticated"}
+    else:
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_out_of_scope_answers_exactly_like_missing(as_persona, world) -> None:
+    c = as_persona("street2")
+    out_of_scope = c.get(f"/api/org/grids/{GRID_A}")
+    missing = c.get("/api/org/grids/330212001005999")
+    assert out_of_scope.status_code == missing.status_code == 404
+    assert out_of_scope.json() == missing.json()
