@@ -3,6 +3,7 @@
   "use strict";
   var el = document.getElementById("map");
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
+  map.attributionControl.setPrefix("Leaflet");
   var tileUrl = el.dataset.tileUrl;
   if (tileUrl) {
     L.tileLayer(tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
@@ -52,8 +53,10 @@
 
   var gridStyle = function (f) { return { color: colors[f.properties.kind] || "#555", weight: 1, fillOpacity: 0.12 }; };
   Promise.all([
-    addLayer("street", function () { return { color: "#1a202c", weight: 2.5, fill: false }; }, function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }),
-    addLayer("community", function () { return { color: "#805ad5", weight: 1.5, fill: false, dashArray: "4 3" }; }, function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }),
+    // Outlines only: not interactive, so a click inside them reaches the grid underneath (Leaflet's canvas hit
+    // test ignores `fill: false`).
+    addLayer("street", function () { return { color: "#1a202c", weight: 2.5, fill: false, interactive: false }; }),
+    addLayer("community", function () { return { color: "#805ad5", weight: 1.5, fill: false, dashArray: "4 3", interactive: false }; }),
     addLayer("grid", gridStyle, function (f, l) {
       l.bindTooltip(f.properties.name + " " + f.properties.code, { sticky: true });
       l.on("click", function () { showGrid(f.properties.code); });
