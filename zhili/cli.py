@@ -53,7 +53,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: b
 
     engine = _engine()
     upgrade(engine)
-    engine.dispose()
+    settings = get_settings()
+    if settings.embedded_worker:
+        import threading
+
+        from zhili.jobs import run_worker
+
+        threading.Thread(target=run_worker, args=(engine, settings), daemon=True, name="zhili-worker").start()
     uvicorn.run("zhili.asgi:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
                 log_level="info")
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     case_number_prefix: str = "YZ"
     # How often (seconds) a process checks whether grids changed and its spatial index must be rebuilt.
     geo_refresh_seconds: float = 5.0
+    # Run the periodic jobs in a thread inside `zhili serve` (the embedded default); set false when separate
+    # `zhili worker` processes run them.
+    embedded_worker: bool = True
 
 
 @lru_cache(maxsize=1)
