@@ -15,7 +15,7 @@ from zhili.auth import audit
 from zhili.auth import service as auth_service
 from zhili.auth.models import User
 from zhili.auth.service import ScopeSpec
-from zhili.demo.geography import Geography, build_geography
+from zhili.demo.geography import Geography, build_geography, expected_grid_count
 from zhili.kit import clock
 from zhili.kit.crypto import blind_index
 from zhili.kit.geo import geojson_from_shape
@@ -73,7 +73,8 @@ def build_demo(session: Session, *, seed: int = 2026, scale: str = "district",
     session.info[audit.AUTO] = False
     rng = random.Random(seed)
     say = progress or (lambda stage, done, total: None)
-    geo: Geography = build_geography(seed=seed, scale=scale, progress=lambda n: say("网格剖分", n, 0))
+    planned = expected_grid_count(seed, scale)
+    geo: Geography = build_geography(seed=seed, scale=scale, progress=lambda n: say("网格剖分", n, planned))
 
     # Areas -----------------------------------------------------------------------------------------------
     city = Area(code=CITY[0], name=CITY[1], short_name=CITY[2], level=AreaLevel.city, parent_id=None,

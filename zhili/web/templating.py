@@ -31,6 +31,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "menu": menu_for(actor, terminal) if actor else [],
         "terminals": [(t, TERMINAL_LABEL[t], TERMINAL_HOME[t]) for t in (actor.terminals if actor else ())],
         "path": request.url.path,
+        "district_name": request.app.state.settings.district_name,
     }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
