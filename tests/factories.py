@@ -22,7 +22,8 @@ from zhili.auth.service import ScopeSpec
 from zhili.config import Settings
 from zhili.db import transaction
 from zhili.kit import clock
-from zhili.kit.geo import geojson_from_shape
+from zhili.kit.geojson import geojson_from_shape
+from zhili.org.grid_files import bbox_values
 from zhili.org.models import (
     Area,
     AreaLevel,
@@ -36,7 +37,6 @@ from zhili.org.models import (
     Staff,
 )
 from zhili.org.repository import bump_geo_version
-from zhili.org.service import bbox_values
 
 TEST_KEY = "5a" * 32
 PASSWORD = "Test@Pass2026"

@@ -188,7 +188,7 @@ def create_user(username: str, display_name: str, role: list[str] = typer.Option
 def import_grids(file: Path) -> None:
     """Import grids and micro-grids from a GeoJSON FeatureCollection (all or nothing)."""
     from zhili.kit.errors import ZhiliError
-    from zhili.org import service
+    from zhili.org import grid_files
 
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))
@@ -198,7 +198,7 @@ def import_grids(file: Path) -> None:
     actor, tx = _system_session(_engine())
     try:
         with tx as session:
-            result = service.import_grids(session, actor, data)
+            result = grid_files.import_grids(session, actor, data)
     except ZhiliError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
@@ -209,11 +209,11 @@ def import_grids(file: Path) -> None:
 def export_grids(output: Path = typer.Option(Path("-"), "--output", "-o"), area: str | None = None,
                  micro: bool = False) -> None:
     """Export grids (and micro-grids) as GeoJSON."""
-    from zhili.org import service
+    from zhili.org import grid_files
 
     actor, tx = _system_session(_engine())
     with tx as session:
-        data = service.export_grids(session, actor, area, micro)
+        data = grid_files.export_grids(session, actor, area, micro)
     text = json.dumps(data, ensure_ascii=False)
     if str(output) == "-":
         sys.stdout.write(text + "\n")

@@ -12,7 +12,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from zhili.kit import geo
-from zhili.kit.geo import GeoError, PolygonIndex, check_tiling, geojson_from_shape, shape_from_geojson
+from zhili.kit.geo import PolygonIndex
+from zhili.kit.geojson import GeoError, check_tiling, geojson_from_shape, shape_from_geojson
 
 CENTER = (121.55, 29.8)
 

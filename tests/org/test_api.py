@@ -19,7 +19,7 @@ from tests.factories import A_POINT, B_POINT, C1B_POINT, C_POINT, OUTSIDE, World
 from zhili.auth.models import AuditLog
 from zhili.auth.service import ScopeSpec
 from zhili.db import transaction
-from zhili.kit.geo import geojson_from_shape
+from zhili.kit.geojson import geojson_from_shape
 from zhili.org.models import Grid, GridMember, MicroGrid
 
 A, B, C = "330212006001001", "330212006001002", "330212001005001"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, literal, or_, select
+from datetime import datetime
+
+from sqlalchemy import Select, delete, exists, false, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from zhili.auth.actor import Actor
@@ -109,3 +111,18 @@ def audit_page(session: Session, *, before_seq: int | None, limit: int, action: 
 
 def select_one() -> Select[tuple[int]]:
     return select(literal(1))
+
+
+def readable_user(session: Session, actor: Actor, user_id: int) -> User | None:
+    return session.scalar(readable_users(actor).where(User.id == user_id))
+
+
+def revoke_sessions_of(session: Session, user_id: int, at: datetime) -> None:
+    session.execute(
+        update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None)).values(revoked_at=at)
+    )
+
+
+def delete_sessions_seen_before(session: Session, cutoff: datetime) -> int:
+    result = session.execute(delete(WebSession).where(WebSession.last_seen_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

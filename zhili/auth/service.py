@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from zhili.auth import audit, repository
@@ -291,14 +290,13 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
         raise ValidationFailed("原密码错误", field="old_password")
     check_rule(new, user.username)
     user.password_hash = hash_password(new)
-    session.execute(update(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
-                    .values(revoked_at=clock.now()))
+    repository.revoke_sessions_of(session, user.id, clock.now())
     audit.record(session, "auth.password_changed", entity_type="users", entity_id=user.id)
 
 
 def unlock_user(session: Session, actor: Actor, user_id: int) -> User:
     actor.require("users.manage")
-    user = session.scalar(repository.readable_users(actor).where(User.id == user_id))
+    user = repository.readable_user(session, actor, user_id)
     if user is None:
         raise NotFound()
     user.locked_until = None
@@ -309,4 +307,4 @@ def unlock_user(session: Session, actor: Actor, user_id: int) -> User:
 
 def purge_sessions(session: Session, settings: Settings) -> int:
     cutoff = clock.now() - timedelta(days=7)
-    return int(getattr(session.execute(delete(WebSession).where(WebSession.last_seen_at < cutoff)), "rowcount", 0) or 0)
+    return repository.delete_sessions_seen_before(session, cutoff)

@@ -18,7 +18,8 @@ from zhili.auth.service import ScopeSpec
 from zhili.demo.geography import Geography, build_geography, expected_grid_count
 from zhili.kit import clock
 from zhili.kit.crypto import blind_index
-from zhili.kit.geo import geojson_from_shape
+from zhili.kit.geojson import geojson_from_shape
+from zhili.org.grid_files import bbox_values
 from zhili.org.models import (
     Area,
     AreaLevel,
@@ -31,7 +32,6 @@ from zhili.org.models import (
     Staff,
 )
 from zhili.org.repository import bump_geo_version
-from zhili.org.service import bbox_values
 
 CITY = ("330200000000", "宁波市", "宁波")
 DEMO_PASSWORD = "Zhili@2026"  # noqa: S105 - the published demo password

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from zhili.auth.deps import CurrentActor
 from zhili.kit.errors import ValidationFailed
 from zhili.kit.pagination import Page
-from zhili.org import service
+from zhili.org import grid_files, service
 from zhili.org.schemas import (
     AreaDetail,
     AreaRead,
@@ -105,7 +105,7 @@ def map_layer(level: str, actor: CurrentActor, session: DbSession, area: str | N
 @router.get("/export/grids.geojson")
 def export(actor: CurrentActor, session: DbSession, area: str | None = _code(),
            micro: bool = Query(default=False)) -> Response:
-    data = service.export_grids(session, actor, area, micro)
+    data = grid_files.export_grids(session, actor, area, micro)
     return Response(json.dumps(data, ensure_ascii=False), media_type="application/geo+json",
                     headers={"Content-Disposition": 'attachment; filename="grids.geojson"'})
 
@@ -119,4 +119,4 @@ def import_grids(actor: CurrentActor, session: DbSession, file: UploadFile = Fil
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed(f"GeoJSON 无法解析：{exc}", field="file") from exc
-    return service.import_grids(session, actor, data)
+    return grid_files.import_grids(session, actor, data)

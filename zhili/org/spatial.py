@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from zhili.kit.geo import PolygonIndex, shape_from_geojson
+from zhili.kit.geo import PolygonIndex
+from zhili.kit.geojson import shape_from_geojson
 from zhili.org import repository
 
 
