@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhili.config import Settings, get_settings
@@ -66,6 +67,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
             return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        """A value the database cannot hold (an out-of-range number): the transaction already rolled back."""
+        message = "输入的数值或内容超出允许范围"
+        if _wants_html(request):
+            from zhili.web.templating import render
+
+            return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
+        return JSONResponse({"code": "invalid", "message": message, "field": None}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

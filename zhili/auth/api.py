@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from zhili.auth import audit, repository, service
 from zhili.auth.deps import CurrentActor
 from zhili.auth.schemas import AuditRead, AuditVerifyRead, MeRead, ScopeRead, TokenRead, TokenRequest
 from zhili.kit.errors import Unauthenticated, ValidationFailed
+from zhili.kit.pagination import MAX_ID
 from zhili.web.deps import AppSettings, DbSession
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -46,14 +49,14 @@ def me(actor: CurrentActor, session: DbSession) -> MeRead:
 
 
 @router.post("/auth/users/{user_id}/unlock", status_code=204)
-def unlock(user_id: int, actor: CurrentActor, session: DbSession) -> Response:
+def unlock(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor, session: DbSession) -> Response:
     service.unlock_user(session, actor, user_id)
     return Response(status_code=204)
 
 
 @router.get("/audit", response_model=list[AuditRead])
 def audit_log(
-    actor: CurrentActor, session: DbSession, before: int | None = Query(default=None, ge=1),
+    actor: CurrentActor, session: DbSession, before: int | None = Query(default=None, ge=1, le=2**63 - 1),
     limit: int = Query(default=50, ge=1, le=500), action: str | None = Query(default=None, max_length=64),
 ) -> list[AuditRead]:
     actor.require("audit.read")

@@ -9,6 +9,9 @@ from pydantic import BaseModel, Field
 T = TypeVar("T")
 
 
+MAX_ID = 2**31 - 1  # the largest integer id either database stores in an INTEGER column
+
+
 class PageParams(BaseModel):
     offset: int = Field(default=0, ge=0, le=10_000_000)
     limit: int = Field(default=50, ge=1, le=500)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 
 from zhili.auth.deps import CurrentActor
 from zhili.kit.errors import ValidationFailed
-from zhili.kit.pagination import Page
+from zhili.kit.pagination import MAX_ID, Page
 from zhili.org import grid_files, service
 from zhili.org.schemas import (
     AreaDetail,
@@ -27,6 +27,7 @@ from zhili.org.schemas import (
 from zhili.web.deps import AppSettings, DbSession
 
 router = APIRouter(prefix="/api/org", tags=["org"])
+MemberId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _code() -> Any:
@@ -74,13 +75,13 @@ def add_member(code: str, body: TeamMemberCreate, actor: CurrentActor, session: 
 
 
 @router.delete("/grids/{code}/team/{member_id}", status_code=204)
-def remove_member(code: str, member_id: int, actor: CurrentActor, session: DbSession) -> Response:
+def remove_member(code: str, member_id: MemberId, actor: CurrentActor, session: DbSession) -> Response:
     service.remove_member(session, actor, code, member_id)
     return Response(status_code=204)
 
 
 @router.post("/grids/{code}/team/{member_id}/reveal", response_model=dict[str, str | None])
-def reveal(code: str, member_id: int, body: RevealRequest, actor: CurrentActor,
+def reveal(code: str, member_id: MemberId, body: RevealRequest, actor: CurrentActor,
            session: DbSession) -> dict[str, str | None]:
     """The unmasked phone number; needs pii.reveal and a reason, and is written to the audit log."""
     return {"phone": service.reveal_member_phone(session, actor, code, member_id, body.reason)}

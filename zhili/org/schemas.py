@@ -85,7 +85,7 @@ class ImportResult(BaseModel):
 
 
 class TeamMemberCreate(BaseModel):
-    staff_id: int = Field(gt=0)
+    staff_id: int = Field(gt=0, le=2**31 - 1)
     role: str
 
 

@@ -77,7 +77,7 @@ def service_my_grid(request: Request, actor: CurrentActor, session: DbSession) -
 
 @router.get("/gov/audit")
 def audit_page(request: Request, actor: CurrentActor, session: DbSession,
-               before: int | None = Query(default=None, ge=1),
+               before: int | None = Query(default=None, ge=1, le=2**63 - 1),
                action: str | None = Query(default=None, max_length=64)) -> HTMLResponse:
     actor.require("audit.read")
     rows = auth_repository.audit_page(session, before_seq=before, limit=50, action=action)
