@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     # When empty, a key is created once in var/secret.key (embedded default); production sets it explicitly.
     secret_key: str = ""
     session_idle_minutes: int = 30
+    session_max_hours: int = 12  # however active, a web session ends this long after login
     session_cookie_secure: bool = False
     login_max_failures: int = 5
     lockout_minutes: int = 15

@@ -198,3 +198,15 @@ def test_next_parameter_cannot_redirect_off_site(client: TestClient, world) -> N
     r = client.post("/login", data={"username": "street", "password": PASSWORD, "csrf_token": csrf_from(page.text),
                                     "next": "/gov/map"}, follow_redirects=False)
     assert r.headers["location"] == "/gov/map"
+
+
+def test_even_an_active_session_ends_after_twelve_hours(client: TestClient, world) -> None:
+    start = clock.now()
+    with clock.frozen(start):
+        web_login(client, "street", PASSWORD)
+    for minutes in range(20, 12 * 60, 20):  # active every 20 minutes all day
+        with clock.frozen(start + timedelta(minutes=minutes)):
+            assert client.get("/gov").status_code == 200
+    with clock.frozen(start + timedelta(hours=12, minutes=5)):
+        r = client.get("/gov", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")

@@ -111,12 +111,14 @@ def start_web_session(session: Session, user: User, ip: str | None, mfa_verified
 
 
 def resolve_web_session(session: Session, cookie_token: str, settings: Settings) -> tuple[WebSession, User] | None:
-    """The live session behind a cookie, or None when unknown, revoked or idle past the limit (then revoked)."""
+    """The live session behind a cookie, or None when unknown, revoked, idle past the limit or older than the
+    absolute lifetime (then revoked)."""
     ws = repository.web_session(session, sm3(cookie_token.encode()))
     if ws is None or ws.revoked_at is not None:
         return None
     now = clock.now()
-    if now - ws.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+    if (now - ws.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+            or now - ws.created_at > timedelta(hours=settings.session_max_hours)):
         ws.revoked_at = now
         audit.record(session, "auth.session_expired", entity_type="users", entity_id=ws.user_id,
                      actor_id=ws.user_id)
