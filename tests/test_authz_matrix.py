@@ -33,6 +33,7 @@ class Case:
     status: int | tuple[int, ...]
     json: Any = None
     files: Any = None
+    data: Any = None  # a form body
     member: str | None = None  # fill "{member}" with this staff key's GridMember id
     contains: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
@@ -101,6 +102,24 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/api/org/import/grids"): [
         Case("street", "/api/org/import/grids", DENY, files={"file": ("g.geojson", b'{"type":"FeatureCollection","features":[]}')}),
         Case("admin", "/api/org/import/grids", OK, files={"file": ("g.geojson", b'{"type":"FeatureCollection","features":[]}')})],
+    ("GET", "/api/admin/users"): [Case("admin", "/api/admin/users", OK, contains=["grid_a"]),
+                                  Case("leader", "/api/admin/users", DENY)],
+    ("POST", "/api/admin/users"): [
+        Case("admin", "/api/admin/users", 201, json={"username": "new1", "display_name": "新人", "password": "Grid@2026x",
+                                                     "roles": ["grid_worker"], "grid_codes": [GRID_C]}),
+        Case("street", "/api/admin/users", DENY, json={"username": "new2", "display_name": "新人",
+                                                       "password": "Grid@2026x", "roles": ["grid_worker"],
+                                                       "grid_codes": [GRID_A]})],
+    ("GET", "/api/admin/roles"): [Case("admin", "/api/admin/roles", OK, contains=["grid_worker"]),
+                                  Case("community", "/api/admin/roles", DENY)],
+    ("GET", "/gov/users"): [Case("admin", "/gov/users", OK, contains=["grid_b"]), Case("street", "/gov/users", DENY)],
+    ("POST", "/gov/users"): [
+        Case("street", "/gov/users", DENY),
+        Case("admin", "/gov/users", 201, data={"username": "new3", "display_name": "新人", "password": "Grid@2026x",
+                                                "role": "grid_worker", "grid_codes": GRID_C},
+             contains=["已创建用户 new3"])],
+    ("POST", "/gov/users/{user_id}/unlock"): [Case("admin", "/gov/users/{uid:street}/unlock", 303),
+                                              Case("street2", "/gov/users/{uid:street}/unlock", DENY)],
     ("POST", "/logout"): [Case("street", "/logout", 303), Case("anon", "/logout", 303)],
     ("GET", "/home"): [Case("street", "/home", 303), Case("anon", "/home", 303)],
     ("GET", "/gov"): [Case("street", "/gov", OK, contains=["首南街道"]), Case("resident", "/gov", MISSING)],
@@ -186,6 +205,8 @@ def test_route_allows_and_denies(key, app, world, db, as_persona) -> None:  # ty
             kwargs["json"] = _fill(case.json, world)
         if case.files is not None:
             kwargs["files"] = case.files
+        if case.data is not None:
+            kwargs["data"] = case.data
         r = client.request(method, url, **kwargs)
         expected = case.status if isinstance(case.status, tuple) else (case.status,)
         assert r.status_code in expected, f"{case.persona} {method} {url}: {r.status_code} {r.text[:200]}"

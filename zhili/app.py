@@ -102,12 +102,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
+    from zhili.admin import api as admin_api
+    from zhili.admin import views as admin_views
     from zhili.auth import api as auth_api
     from zhili.auth import views as auth_views
     from zhili.org import api as org_api
     from zhili.org import views as org_views
     from zhili.web import views as web_views
 
-    for router in (auth_api.router, org_api.router, auth_views.router, org_views.router, web_views.router):
+    for router in (auth_api.router, org_api.router, admin_api.router, auth_views.router, org_views.router,
+                   admin_views.router, web_views.router):
         app.include_router(router)
     return app

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, literal, or_, select, update
+from sqlalchemy import Select, column, delete, exists, false, func, literal, or_, select, table, update
 from sqlalchemy.orm import Session
 
 from zhili.auth.actor import Actor
@@ -80,12 +81,25 @@ def build_actor(session: Session, user: User, via: str = "session") -> Actor:
     )
 
 
+# org's tables by name only (auth does not import org): enough to place grid and department scopes in the tree.
+_grids = table("grids", column("id"), column("area_path"))
+_departments = table("departments", column("id"), column("area_path"))
+
+
 def readable_users(actor: Actor) -> Select[tuple[User]]:
-    """Users with at least one scope inside the actor's area subtrees; nothing when the actor has none."""
+    """Users with at least one scope inside the actor's area subtrees (an area there, or a grid or department
+    whose area is there); nothing when the actor has no area scope."""
     if not actor.area_paths:
         return select(User).where(false())
-    inside = or_(*[UserScope.area_path.startswith(p) for p in actor.area_paths])
-    return select(User).where(exists().where(UserScope.user_id == User.id, inside))
+
+    def inside(col: Any) -> Any:
+        return or_(*[col.startswith(p) for p in actor.area_paths])
+
+    in_grid = UserScope.grid_id.in_(select(_grids.c.id).where(inside(_grids.c.area_path)))
+    in_dept = UserScope.department_id.in_(select(_departments.c.id).where(inside(_departments.c.area_path)))
+    return select(User).where(
+        exists().where(UserScope.user_id == User.id, or_(inside(UserScope.area_path), in_grid, in_dept))
+    )
 
 
 def user_scopes(session: Session, user_id: int) -> list[UserScope]:
@@ -126,3 +140,15 @@ def revoke_sessions_of(session: Session, user_id: int, at: datetime) -> None:
 def delete_sessions_seen_before(session: Session, cutoff: datetime) -> int:
     result = session.execute(delete(WebSession).where(WebSession.last_seen_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def users_page(session: Session, actor: Actor, *, q: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+    stmt = readable_users(actor)
+    if q:
+        stmt = stmt.where(or_(User.username.contains(q), User.display_name.contains(q)))
+    total = int(session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0)
+    return list(session.scalars(stmt.order_by(User.id).offset(offset).limit(limit))), total
+
+
+def roles(session: Session) -> list[Role]:
+    return list(session.scalars(select(Role).order_by(Role.id)))

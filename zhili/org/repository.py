@@ -243,3 +243,10 @@ def grids_in_bbox_unscoped(session: Session, bounds: tuple[float, float, float, 
 def grid_by_id_unscoped(session: Session, grid_id: int) -> Grid | None:
     """Only for callers that already established the actor's own link to the grid."""
     return session.get(Grid, grid_id)
+
+
+def department_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Department.id, Department.code, Department.name).where(Department.id.in_(ids)))
+    return {r[0]: (r[1], r[2]) for r in rows}

@@ -24,6 +24,7 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem("网格地图", "/gov/map", "map.view", "全区镇街、社区与网格分布"),
         MenuItem("区划与网格", "/gov/org", "org.read", "行政区划树、网格与 1+3+N 队伍"),
         MenuItem("部门", "/gov/departments", "org.read", "职能部门与治理中心"),
+        MenuItem("用户管理", "/gov/users", "users.manage", "辖区内账户、角色与辖区授权"),
         MenuItem("审计日志", "/gov/audit", "audit.read", "登录、权限与数据变更留痕"),
     ),
     "operations": (
