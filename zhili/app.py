@@ -106,11 +106,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from zhili.admin import views as admin_views
     from zhili.auth import api as auth_api
     from zhili.auth import views as auth_views
+    from zhili.cases import api as cases_api
+    from zhili.cases import views as cases_views
+    from zhili.notify import api as notify_api
+    from zhili.notify import views as notify_views
     from zhili.org import api as org_api
     from zhili.org import views as org_views
+    from zhili.taxonomy import api as taxonomy_api
+    from zhili.taxonomy import views as taxonomy_views
     from zhili.web import views as web_views
+    from zhili.workcal import api as workcal_api
+    from zhili.workcal import views as workcal_views
 
-    for router in (auth_api.router, org_api.router, admin_api.router, auth_views.router, org_views.router,
-                   admin_views.router, web_views.router):
+    for router in (auth_api.router, org_api.router, admin_api.router, cases_api.router, taxonomy_api.router,
+                   workcal_api.router, notify_api.router, auth_views.router, org_views.router, admin_views.router,
+                   cases_views.router, taxonomy_views.router, workcal_views.router, notify_views.router,
+                   web_views.router):
         app.include_router(router)
     return app

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     # Run the periodic jobs in a thread inside `zhili serve` (the embedded default); set false when separate
     # `zhili worker` processes run them.
     embedded_worker: bool = True
+    # The case clock: working periods of a working day (local time), the zone, and when a warning turns yellow.
+    work_periods: str = "08:30-12:00,13:30-17:30"
+    timezone: str = "Asia/Shanghai"
+    warning_ratio: float = Field(default=0.8, gt=0, lt=1)
+    send_back_work_days: float = 1.0  # a department may send a case back within this many working days
+    max_dispatches: int = 3  # from this dispatch on, the center designates the handler: no more send-backs
+    reopen_on_unsatisfied: bool = True  # an unsatisfied follow-up may reopen the case
+    supervision_answer_work_days: float = 1.0
+    max_photo_bytes: int = 10 * 1024 * 1024
+    sms_sender: str = "log"  # "log": write to the log and the sms_messages table; a gateway plugs in here
 
 
 @lru_cache(maxsize=1)

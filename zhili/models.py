@@ -2,7 +2,11 @@
 
 from zhili import jobs  # noqa: F401
 from zhili.auth import models as auth_models  # noqa: F401
+from zhili.cases import models as case_models  # noqa: F401
 from zhili.db import Base
+from zhili.notify import models as notify_models  # noqa: F401
 from zhili.org import models as org_models  # noqa: F401
+from zhili.taxonomy import models as taxonomy_models  # noqa: F401
+from zhili.workcal import models as workcal_models  # noqa: F401
 
 metadata = Base.metadata

@@ -20,16 +20,21 @@ class ZhiliError(Exception):
         field: str | None = None,
         code: str | None = None,
         on_rollback: Callable[[Session], Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.on_rollback = on_rollback
+        self.extra = extra
         if code:
             self.code = code
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "message": self.message, "field": self.field}
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
+        if self.extra:
+            body.update(self.extra)
+        return body
 
 
 class ValidationFailed(ZhiliError):

@@ -1,0 +1,7 @@
+"""notify api routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/notifications", tags=["notify"])

@@ -1,0 +1,7 @@
+"""notify views routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""taxonomy api routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/taxonomy", tags=["taxonomy"])
