@@ -33,6 +33,20 @@ def _postgres_url() -> str:
         if REQUIRE_PG:
             pytest.fail("ZHILI_REQUIRE_POSTGRES is set but ZHILI_TEST_DATABASE_URL is empty")
         pytest.skip("PostgreSQL tests skipped: set ZHILI_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # pytest -n: each worker gets its own database next to the given one
+        from sqlalchemy import create_engine, make_url
+
+        base = make_url(url)
+        name = f"{base.database}_{worker}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
+        url = base.set(database=name).render_as_string(hide_password=False)
     return url
 
 

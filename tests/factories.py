@@ -114,7 +114,7 @@ class World:
 
 
 PERSONAS = ["admin", "leader", "operator", "street", "street2", "community", "grid_a", "grid_b", "dept",
-            "resident", "ops"]
+            "resident", "ops", "cg", "zj", "s1dept"]
 
 
 def build_world(session: Session) -> World:
@@ -136,7 +136,11 @@ def build_world(session: Session) -> World:
                     area_id=district.id, area_path=district.path)
     s2_center = Department(code="330212001-ZX", name="下应街道社会治理中心", short_name="下应治理中心",
                            kind=DepartmentKind.center, area_id=s2.id, area_path=s2.path)
-    session.add_all([center, cg, s2_center])
+    s1_center = Department(code="330212006-ZX", name="首南街道社会治理中心", short_name="首南治理中心",
+                           kind=DepartmentKind.center, area_id=s1.id, area_path=s1.path)
+    zj = Department(code="330212-ZJ", name="区住房和城乡建设局", short_name="住建", kind=DepartmentKind.functional,
+                    area_id=district.id, area_path=district.path)
+    session.add_all([center, cg, s2_center, s1_center, zj])
     session.flush()
     staff: dict[str, Staff] = {}
     for key, name, phone, role, grid in [
@@ -168,13 +172,19 @@ def build_world(session: Session) -> World:
         "grid_a": make_user(session, "grid_a", ["grid_worker"], [ScopeSpec(grid_id=grid_a.id)]),
         "grid_b": make_user(session, "grid_b", ["grid_worker"], [ScopeSpec(grid_id=grid_b.id)]),
         "dept": make_user(session, "dept", ["dept_handler"], [ScopeSpec(department_id=s2_center.id)]),
+        "cg": make_user(session, "cg", ["dept_handler"], [ScopeSpec(department_id=cg.id)]),
+        "zj": make_user(session, "zj", ["dept_handler"], [ScopeSpec(department_id=zj.id)]),
+        "s1dept": make_user(session, "s1dept", ["dept_handler"], [ScopeSpec(department_id=s1_center.id)]),
         "resident": make_user(session, "resident", ["resident"], [ScopeSpec(grid_id=grid_a.id)], phone="13911112222"),
         "ops": make_user(session, "ops", ["community_operator"], [area(c1)]),
     }
+    from zhili.taxonomy.seed import seed_default_rules
+
+    seed_default_rules(session)
     return World(
         areas={"city": city, "district": district, "s1": s1, "s2": s2, "c1": c1, "c1b": c1b, "c2": c2},
         grids={"a": grid_a, "b": grid_b, "c": grid_c},
-        departments={"center": center, "cg": cg, "s2_center": s2_center},
+        departments={"center": center, "cg": cg, "s2_center": s2_center, "s1_center": s1_center, "zj": zj},
         users=users,
         staff=staff,
     )

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhili.config import Settings, get_settings
@@ -77,6 +78,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
             return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
         return JSONResponse({"code": "invalid", "message": message, "field": None}, status_code=422)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> Response:
+        """Someone changed the same record at the same moment (optimistic version check): nothing was saved."""
+        message = "记录已被他人同时修改，本次操作未生效，请刷新后重试"
+        if _wants_html(request):
+            from zhili.web.templating import render
+
+            return render(request, "error.html", {"message": message, "status": 409}, status_code=409)
+        return JSONResponse({"code": "stale", "message": message, "field": "version"}, status_code=409)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -49,7 +49,14 @@ def _purge_sessions(session: Session, settings: Settings) -> object:
     return service.purge_sessions(session, settings)
 
 
+def _case_warnings(session: Session, settings: Settings) -> object:
+    from zhili.cases import service
+
+    return service.mark_warnings(session, settings)
+
+
 JOBS: list[Job] = [
+    Job("cases.warnings", timedelta(minutes=1), _case_warnings),
     Job("audit.purge", timedelta(days=1), _purge_audit),
     Job("auth.purge_sessions", timedelta(hours=1), _purge_sessions),
 ]

@@ -152,3 +152,39 @@ def users_page(session: Session, actor: Actor, *, q: str | None, offset: int, li
 
 def roles(session: Session) -> list[Role]:
     return list(session.scalars(select(Role).order_by(Role.id)))
+
+
+def _holding(permission: str) -> Any:
+    """Users holding `permission` through one of their roles."""
+    return (select(UserRole.user_id).join(RolePermission, RolePermission.role_id == UserRole.role_id)
+            .where(RolePermission.permission_code == permission))
+
+
+def user_ids_for_departments(session: Session, department_ids: Any, permission: str | None = None) -> set[int]:
+    if not department_ids:
+        return set()
+    stmt = select(UserScope.user_id).where(UserScope.department_id.in_(list(department_ids)))
+    if permission:
+        stmt = stmt.where(UserScope.user_id.in_(_holding(permission)))
+    return set(session.scalars(stmt))
+
+
+def user_ids_for_grids(session: Session, grid_ids: Any, permission: str | None = None) -> set[int]:
+    if not grid_ids:
+        return set()
+    stmt = select(UserScope.user_id).where(UserScope.grid_id.in_(list(grid_ids)))
+    if permission:
+        stmt = stmt.where(UserScope.user_id.in_(_holding(permission)))
+    return set(session.scalars(stmt))
+
+
+def user_ids_over_area(session: Session, permission: str, area_path: str, max_depth: int | None) -> set[int]:
+    """Users holding `permission` with an area scope containing `area_path` (its prefixes), no deeper than
+    `max_depth` path segments (2 = district level) when given."""
+    segments = area_path.strip("/").split("/")
+    prefixes = ["/" + "/".join(segments[:i]) + "/" for i in range(1, len(segments) + 1)]
+    if max_depth is not None:
+        prefixes = prefixes[:max_depth]
+    stmt = select(UserScope.user_id).where(UserScope.area_path.in_(prefixes),
+                                           UserScope.user_id.in_(_holding(permission)))
+    return set(session.scalars(stmt))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pyotp
 from sqlalchemy.orm import Session
@@ -310,3 +311,18 @@ def unlock_user(session: Session, actor: Actor, user_id: int) -> User:
 def purge_sessions(session: Session, settings: Settings) -> int:
     cutoff = clock.now() - timedelta(days=7)
     return repository.delete_sessions_seen_before(session, cutoff)
+
+
+# ---- recipients of notifications (other domains ask here, not in auth's tables) ------------------------------
+
+def user_ids_for_departments(session: Session, department_ids: Any, permission: str | None = None) -> set[int]:
+    return repository.user_ids_for_departments(session, department_ids, permission)
+
+
+def user_ids_for_grids(session: Session, grid_ids: Any, permission: str | None = None) -> set[int]:
+    return repository.user_ids_for_grids(session, grid_ids, permission)
+
+
+def user_ids_with_permission_over(session: Session, permission: str, area_path: str,
+                                  max_depth: int | None = None) -> set[int]:
+    return repository.user_ids_over_area(session, permission, area_path, max_depth)

@@ -250,3 +250,31 @@ def department_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[st
         return {}
     rows = session.execute(select(Department.id, Department.code, Department.name).where(Department.id.in_(ids)))
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def grid_refs(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    return {i: (c, n) for i, c, n in session.execute(select(Grid.id, Grid.code, Grid.name).where(Grid.id.in_(ids)))}
+
+
+def area_refs_by_codes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, str]]:
+    if not codes:
+        return {}
+    return {c: (c, n) for c, n in session.execute(select(Area.code, Area.name).where(Area.code.in_(codes)))}
+
+
+def department_refs(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    return {i: (c, n) for i, c, n in session.execute(select(Department.id, Department.code, Department.name)
+                                                      .where(Department.id.in_(ids)))}
+
+
+def department_id_by_code(session: Session, code: str) -> int | None:
+    return session.scalar(select(Department.id).where(Department.code == code))
+
+
+def micro_grid_ref(session: Session, micro_id: int) -> tuple[str, str] | None:
+    row = session.execute(select(MicroGrid.code, MicroGrid.name).where(MicroGrid.id == micro_id)).first()
+    return (row[0], row[1]) if row else None

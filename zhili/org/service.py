@@ -257,3 +257,42 @@ def resident_grid_team(session: Session, actor: Actor) -> list[tuple[GridRead, l
         ]
         out.append((_grid_read(grid, community), members))
     return out
+
+
+# ---- for other domains: locating points and naming things by id ------------------------------------------------
+
+def locate(session: Session, lon: float, lat: float, refresh_seconds: float = 5.0) -> spatial.Location | None:
+    """The micro-grid, grid and community at a point (no jurisdiction check: intake places any point)."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return spatial.current_index(session, refresh_seconds).locate(lon, lat)
+
+
+def grid_refs(session: Session, ids: set[int] | list[int]) -> dict[int, tuple[str, str]]:
+    return repository.grid_refs(session, list(ids))
+
+
+def area_refs_on_paths(session: Session, paths: set[str]) -> dict[str, tuple[str, str]]:
+    """(code, name) of every area on the given materialized paths, keyed by code."""
+    codes = {c for p in paths for c in p.strip("/").split("/") if c}
+    return repository.area_refs_by_codes(session, sorted(codes))
+
+
+def department_refs(session: Session, ids: set[int] | list[int]) -> dict[int, tuple[str, str]]:
+    return repository.department_refs(session, [i for i in ids if i is not None])
+
+
+def department_id_by_code(session: Session, code: str) -> int | None:
+    return repository.department_id_by_code(session, code)
+
+
+def micro_grid_ref(session: Session, micro_id: int) -> tuple[str, str] | None:
+    return repository.micro_grid_ref(session, micro_id)
+
+
+def area_path_for(session: Session, actor: Actor, code: str) -> str | None:
+    """The path of an area the actor may see (area scope), else None."""
+    area = repository.area_by_code_unscoped(session, code)
+    if area is None or not (actor.in_area(area.path) or any(p.startswith(area.path) for p in actor.area_paths)):
+        return None
+    return area.path
