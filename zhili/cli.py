@@ -129,6 +129,10 @@ def demo(
                     bar.update(tasks[stage], completed=done, total=total or None)
 
                 logins = build_demo(session, seed=seed, scale=scale, progress=progress)
+                session.flush()
+                from zhili.demo.cases import seed_demo_cases
+
+                seed_demo_cases(session, settings, progress)
     if logins:
         table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}）")
         table.add_column("用户名", no_wrap=True)

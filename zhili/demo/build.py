@@ -175,7 +175,10 @@ def build_demo(session: Session, *, seed: int = 2026, scale: str = "district",
         session.execute(insert(GridMember), member_rows[i:i + 10000])
     say("网格队伍", len(communities), len(communities))
 
-    # Demo users ------------------------------------------------------------------------------------------------
+    # The responsibility list's district-wide defaults, then the demo users -------------------------------------
+    from zhili.taxonomy.seed import seed_default_rules
+
+    seed_default_rules(session)
     logins = _demo_users(session, by_code, depts, grids_by_comm, streets)
     audit.record(session, "demo.build", detail={"seed": seed, "scale": scale, "areas": len(by_code),
                                                 "grids": len(grid_rows), "micro_grids": len(micro_rows),
@@ -210,6 +213,9 @@ def _demo_users(session: Session, by_code: dict[str, Area], depts: dict[str, Dep
         ("grid_a", "网格员甲", ["grid_worker"], [ScopeSpec(grid_id=grid_a[1])], f"网格员（网格 {grid_a[0]}）"),
         ("grid_b", "网格员乙", ["grid_worker"], [ScopeSpec(grid_id=grid_b[1])], f"网格员（相邻网格 {grid_b[0]}）"),
         ("cg", "城管办理人", ["dept_handler"], [ScopeSpec(department_id=depts["CG"].id)], "部门办理人（区城管）"),
+        ("zj", "住建办理人", ["dept_handler"], [ScopeSpec(department_id=depts["ZJ"].id)], "部门办理人（区住建局）"),
+        ("streetdept", f"{street.short_name}治理中心办理人", ["dept_handler"],
+         [ScopeSpec(department_id=depts[street.code].id)], f"部门办理人（{street.name}社会治理中心，属地案件）"),
         ("ops", f"{community.short_name}运营", ["community_operator"], [area(community)],
          f"社区运营人员（{community.name}）"),
         ("resident", "居民张三", ["resident"], [ScopeSpec(grid_id=grid_a[1])], f"居民（住在网格 {grid_a[0]}）"),
