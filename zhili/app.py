@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    from zhili.notify.service import sms_sender
+
+    app.state.sms = sms_sender(settings)  # a misconfigured sender fails at start, not at the first message
 
     @app.exception_handler(ZhiliError)
     async def zhili_error(request: Request, exc: ZhiliError) -> Response:
