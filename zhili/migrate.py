@@ -26,6 +26,8 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, then seed the built-in roles and the singleton rows (idempotent)."""
     from zhili.auth import service as auth_service
+    from zhili.taxonomy import seed as taxonomy_seed
+    from zhili.workcal import service as workcal_service
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
@@ -33,6 +35,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
     with transaction(make_sessionmaker(engine), info={"audit_auto": False}) as session:
         auth_service.seed_roles(session)
+        taxonomy_seed.seed_categories(session)
+        workcal_service.seed_from_package(session)
 
 
 def current(engine: Engine) -> str | None:

@@ -77,8 +77,10 @@ def _summarise(column: str, value: Any, obj: Any) -> Any:
 
 
 def _entity_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
+    state = inspect(obj)
+    # New objects have no identity key yet in after_flush, but their primary key values are already set.
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    if identity is None or all(part is None for part in identity):
         return ""
     return ",".join(str(part) for part in identity)
 

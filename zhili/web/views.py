@@ -9,9 +9,10 @@ from zhili.auth import repository as auth_repository
 from zhili.auth.deps import SESSION_COOKIE, CurrentActor
 from zhili.kit.errors import NotFound
 from zhili.org import service as org_service
-from zhili.web.deps import DbSession
+from zhili.web.deps import AppSettings, DbSession
 from zhili.web.nav import home_for, menu_for
 from zhili.web.templating import render
+from zhili.workcal import service as workcal_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,10 +41,12 @@ def _terminal(actor: CurrentActor, terminal: str) -> None:
 
 
 @router.get("/gov")
-def gov_home(request: Request, actor: CurrentActor, session: DbSession) -> HTMLResponse:
+def gov_home(request: Request, actor: CurrentActor, session: DbSession, settings: AppSettings) -> HTMLResponse:
     _terminal(actor, "governance")
     tops = org_service.list_areas(session, actor, None)
-    return render(request, "web/gov_home.html", {"tops": tops})
+    warnings = (workcal_service.warnings(session, workcal_service.local_today(settings))
+                if actor.can("calendar.manage") else [])
+    return render(request, "web/gov_home.html", {"tops": tops, "calendar_warnings": warnings})
 
 
 @router.get("/ops")
