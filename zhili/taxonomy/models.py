@@ -104,3 +104,13 @@ class ResponsibilityRule(Base):
     basis: Mapped[RuleBasis] = mapped_column(_enum(RuleBasis))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True, index=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class TaxonomyState(Base):
+    """One row; `version` changes whenever a category or a responsibility rule changes, telling every process
+    to rebuild its routing table. The first bump after the row is (re)created starts from a random number, so a
+    rebuilt database never repeats a version a process has already cached."""
+
+    __tablename__ = "taxonomy_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
