@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 01:26:22.498029
+Create Date: 2026-11-29 02:00:44.571262
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_categories_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_categories_path'), ['path'], unique=False)
 
+    op.create_table('taxonomy_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_taxonomy_state'))
+    )
     op.create_table('responsibility_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
@@ -250,7 +255,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('created_at', zhili.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_idempotency_keys_case_id_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
@@ -364,6 +369,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_responsibility_rules_area_id'))
 
     op.drop_table('responsibility_rules')
+    op.drop_table('taxonomy_state')
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_categories_path'))
         batch_op.drop_index(batch_op.f('ix_categories_parent_id'))
