@@ -509,6 +509,16 @@ def _default_channel(actor: Actor) -> Channel:
     return Channel.hotline
 
 
+def _intake_level(actor: Actor, channel: Channel, path: str) -> CaseLevel:
+    """Where the case starts: reports from grids and residents at the community; calls taken by staff at the
+    level of the taker's own jurisdiction over the place (a street official's call stays with the street)."""
+    if channel in (Channel.grid, Channel.resident):
+        return CaseLevel.community
+    depths = [_depth(p) for p in actor.area_paths if path.startswith(p)]
+    top = min(depths) if depths else 2
+    return {3: CaseLevel.street, 4: CaseLevel.community}.get(top, CaseLevel.district)
+
+
 def intake(ctx: Ctx, data: IntakeIn, idempotency_key: str | None = None) -> tuple[Case, bool]:
     """Create a case (status received). A retried request with the same Idempotency-Key returns the first case."""
     actor, s = ctx.actor, ctx.session
@@ -551,7 +561,7 @@ def intake(ctx: Ctx, data: IntakeIn, idempotency_key: str | None = None) -> tupl
             return existing, False
     local_day = now.astimezone(ZoneInfo(ctx.settings.timezone)).strftime("%Y%m%d")
     seq = repo.next_sequence(s, local_day)
-    level = CaseLevel.community if channel in (Channel.grid, Channel.resident) else CaseLevel.district
+    level = _intake_level(actor, channel, loc.community_path)
     case = Case(
         number=f"{ctx.settings.case_number_prefix}{local_day}-{seq:06d}", title=data.title.strip(),
         description=data.description.strip(), channel=channel, category_id=category.id,

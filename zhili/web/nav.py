@@ -21,11 +21,20 @@ class MenuItem:
 MENUS: dict[str, tuple[MenuItem, ...]] = {
     "governance": (
         MenuItem("工作台", "/gov", "org.read"),
+        MenuItem("案件工作台", "/gov/cases", "cases.read", "案件队列、超期预警与在办案件分布"),
+        MenuItem("12345受理", "/gov/cases/new", "cases.dispatch", "热线来电登记：受理、立案并派遣"),
+        MenuItem("部门待办", "/gov/inbox", "cases.handle", "本部门待签收、处置中的案件与督办"),
+        MenuItem("督办与延期", "/gov/supervision", "cases.supervise", "督办单跟踪与延期申请审批"),
+        MenuItem("网格上报", "/gov/grid/report", "cases.intake", "拍照定位上报，小事就地处置"),
+        MenuItem("我的任务", "/gov/grid/tasks", "cases.verify", "待现场核查的案件与我的上报"),
         MenuItem("网格地图", "/gov/map", "map.view", "全区镇街、社区与网格分布"),
         MenuItem("区划与网格", "/gov/org", "org.read", "行政区划树、网格与 1+3+N 队伍"),
         MenuItem("部门", "/gov/departments", "org.read", "职能部门与治理中心"),
         MenuItem("用户管理", "/gov/users", "users.manage", "辖区内账户、角色与辖区授权"),
         MenuItem("审计日志", "/gov/audit", "audit.read", "登录、权限与数据变更留痕"),
+        MenuItem("事项分类", "/gov/taxonomy", "taxonomy.manage", "部件、事件与治理事项，立案结案标准与处置时限"),
+        MenuItem("权责清单", "/gov/responsibility", "taxonomy.manage", "事项在各区划的责任部门，缺口与冲突检查"),
+        MenuItem("工作日历", "/gov/calendar", "calendar.manage", "法定节假日与调休，案件期限据此计算"),
     ),
     "operations": (
         MenuItem("运营工作台", "/ops", "operations.use"),
@@ -34,6 +43,8 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
     "service": (
         MenuItem("我的社区", "/service", "service.use"),
         MenuItem("我的网格员", "/service/my-grid", "service.use", "本网格服务团队"),
+        MenuItem("我的诉求", "/service/cases", "cases.report", "我反映的问题与办理进度"),
+        MenuItem("我要反映", "/service/cases/new", "cases.report", "拍照定位，反映身边的问题"),
     ),
 }
 

@@ -1,0 +1,13 @@
+"""Per-domain authorization tables, merged into the one matrix (see tests/matrix_common.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cases.matrix import MATRIX as CASES
+from tests.cases.matrix_pages import MATRIX as CASE_PAGES
+from tests.notify.matrix import MATRIX as NOTIFY
+from tests.taxonomy.matrix import MATRIX as TAXONOMY
+from tests.workcal.matrix import MATRIX as WORKCAL
+
+DOMAIN_MATRICES: list[dict[tuple[str, str], list[Any]]] = [CASES, NOTIFY, WORKCAL, TAXONOMY, CASE_PAGES]
