@@ -39,7 +39,7 @@ serve: setup
 test: $(VENV)/.installed-test assets
 	$(BIN)/ruff check zhili tests benchmarks scripts
 	$(BIN)/mypy zhili
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check zhili tests benchmarks scripts
