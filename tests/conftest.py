@@ -76,7 +76,10 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def reset(engine: Engine) -> None:
     """Empty every table and re-seed what a fresh `zhili db upgrade` leaves behind."""
+    from zhili.cases import service as case_service
     from zhili.org import spatial
+
+    case_service.forget_names()  # ids are reused with other names in the next test's world
 
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:

@@ -18,7 +18,7 @@ EXT = {"extra_value": 2, "extra_unit": "work_days", "reason": "需协调施工�
 
 MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/api/cases"): [
-        Case("operator", "/api/cases", CREATED, json=INTAKE, contains=["138****8000"]),
+        Case("operator", "/api/cases", CREATED, json=INTAKE, contains=["南裕社区", "received"]),
         Case("grid_a", "/api/cases", CREATED, json={**INTAKE, "caller_name": None, "caller_phone": None}),
         Case("ops", "/api/cases", DENY, json=INTAKE), Case("dept", "/api/cases", DENY, json=INTAKE)],
     ("GET", "/api/cases"): [Case("street", "/api/cases", OK), Case("resident", "/api/cases?mine=true", OK),

@@ -18,6 +18,7 @@ from zhili.cases.schemas import (
     CallerRead,
     CaseDetail,
     CasePage,
+    CaseSummary,
     DecisionIn,
     ExtensionIn,
     ExtensionRead,
@@ -46,15 +47,16 @@ def _ctx(session: Any, actor: Actor, settings: Settings) -> Ctx:
     return Ctx(session, actor, settings)
 
 
-@router.post("", response_model=CaseDetail, status_code=201,
+@router.post("", response_model=CaseSummary, status_code=201,
              responses={200: {"description": "同一 Idempotency-Key 的重试：返回首次创建的案件"}})
 def create_case(data: IntakeIn, actor: CurrentActor, session: DbSession, settings: AppSettings,
                 idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
                 ) -> Any:
-    """受理一件诉求。定位到微网格、网格、社区和街道；带 Idempotency-Key 的重试只产生一件案件。"""
+    """受理一件诉求。定位到微网格、网格、社区和街道；带 Idempotency-Key 的重试只产生一件案件。
+    返回案件摘要；详情(含办理过程)见 Location 所指的 GET /api/cases/{number}。"""
     ctx = _ctx(session, actor, settings)
     case, created = service.intake(ctx, data, idempotency_key)
-    body = service.detail_of(ctx, case).model_dump(mode="json")
+    body = service.summary_of(ctx, case).model_dump(mode="json")
     return JSONResponse(body, status_code=201 if created else 200,
                         headers={"Location": f"/api/cases/{case.number}"})
 

@@ -8,6 +8,7 @@ same transaction and is audited (Case is an audited model). Nothing here commits
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -288,11 +289,43 @@ def _fresh_state(ctx: Ctx, case_id: int) -> dict[str, Any]:
             "version": row.version}
 
 
+class _Names:
+    """Per-process cache of (code, name) by id for categories, grids, areas and departments: the same few
+    thousand names label every list and every case, and they change rarely (a rename shows within a minute)."""
+
+    TTL = 60.0
+
+    def __init__(self) -> None:
+        self.loaded_at = 0.0
+        self.maps: dict[str, dict[Any, tuple[str, str]]] = {}
+
+    def get(self, kind: str, keys: set[Any], load: Any) -> dict[Any, tuple[str, str]]:
+        now = time.monotonic()
+        if now - self.loaded_at > self.TTL:
+            self.maps, self.loaded_at = {}, now
+        cache = self.maps.setdefault(kind, {})
+        missing = {k for k in keys if k not in cache}
+        if missing:
+            cache.update(load(missing))
+        return {k: cache[k] for k in keys if k in cache}
+
+
+_names = _Names()
+
+
+def forget_names() -> None:
+    """Drop the name cache (tests rebuilding the database; an administrator's bulk rename)."""
+    _names.loaded_at = 0.0
+
+
 def _refs(ctx: Ctx, cases: Sequence[Case]) -> dict[str, dict[Any, Ref]]:
-    cats = taxonomy.category_refs(ctx.session, {c.category_id for c in cases})
-    grids = org_service.grid_refs(ctx.session, {c.grid_id for c in cases if c.grid_id})
-    areas = org_service.area_refs_on_paths(ctx.session, {c.area_path for c in cases})
-    depts = org_service.department_refs(ctx.session, {c.department_id for c in cases if c.department_id})
+    s = ctx.session
+    cats = _names.get("cat", {c.category_id for c in cases}, lambda ids: taxonomy.category_refs(s, ids))
+    grids = _names.get("grid", {c.grid_id for c in cases if c.grid_id}, lambda ids: org_service.grid_refs(s, ids))
+    codes = {code for c in cases for code in c.area_path.strip("/").split("/") if code}
+    areas = _names.get("area", codes, lambda cs: org_service.area_refs_on_paths(s, {"/" + "/".join(sorted(cs)) + "/"}))
+    depts = _names.get("dept", {c.department_id for c in cases if c.department_id},
+                       lambda ids: org_service.department_refs(s, ids))
     return {"cat": {k: Ref(code=v[0], name=v[1]) for k, v in cats.items()},
             "grid": {k: Ref(code=v[0], name=v[1]) for k, v in grids.items()},
             "area": {k: Ref(code=v[0], name=v[1]) for k, v in areas.items()},
@@ -372,6 +405,10 @@ def list_cases(ctx: Ctx, *, queue: str | None = None, status: str | None = None,
     return CasePage(items=[CaseSummary(**_summary(c, refs)) for c in items], total=min(total, repo.COUNT_CAP),
                     total_capped=total > repo.COUNT_CAP, offset=offset, limit=limit,
                     next_before=items[-1].id if len(items) == limit else None)
+
+
+def summary_of(ctx: Ctx, case: Case) -> CaseSummary:
+    return CaseSummary(**_summary(case, _refs(ctx, [case])))
 
 
 def _limit_text(case: Case) -> str | None:
