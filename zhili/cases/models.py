@@ -119,7 +119,8 @@ class Case(Base):
     micro_grid_id: Mapped[int | None] = mapped_column(ForeignKey("micro_grids.id"), nullable=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), nullable=True, index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)  # the community
-    area_path: Mapped[str] = mapped_column(String(200))
+    # Byte order ("C" collation on PostgreSQL; SQLite's default) so a subtree is an index range (see repository).
+    area_path: Mapped[str] = mapped_column(String(200).with_variant(String(200, collation="C"), "postgresql"))
     # Who reported it. Caller name and phone are personal data: encrypted, masked on display.
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     caller_name: Mapped[str | None] = mapped_column(EncryptedString(200), nullable=True)

@@ -391,7 +391,7 @@ def list_cases(ctx: Ctx, *, queue: str | None = None, status: str | None = None,
         area_path = org_service.area_path_for(ctx.session, actor, area)
         if area_path is None:
             raise NotFound("区划不存在或不在您的辖区内", field="area")
-        filters.append(Case.area_path.startswith(area_path))
+        filters.append(repo.subtree(area_path))
     if q:
         filters.append(Case.title.contains(q) | (Case.number == q))
     if inbox:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 02:00:44.571262
+Create Date: 2026-11-29 02:47:44.652600
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('micro_grid_id', sa.Integer(), nullable=True),
     sa.Column('grid_id', sa.Integer(), nullable=True),
     sa.Column('area_id', sa.Integer(), nullable=False),
-    sa.Column('area_path', sa.String(length=200), nullable=False),
+    sa.Column('area_path', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
     sa.Column('reporter_user_id', sa.Integer(), nullable=True),
     sa.Column('caller_name', zhili.kit.crypto.EncryptedString(length=200), nullable=True),
     sa.Column('caller_phone', zhili.kit.crypto.EncryptedString(length=200), nullable=True),
