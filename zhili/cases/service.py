@@ -8,6 +8,7 @@ same transaction and is audited (Case is an audited model). Nothing here commits
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -85,6 +86,7 @@ ACTION_LABEL = {a: t.label for a, t in states.TABLE.items()} | {
     "answer_supervision": "回复督办", "request_extension": "申请延期", "decide_extension": "延期审批",
     "rate": "回访评价", "master_closed": "主案件办结", "attach": "补充附件",
 }
+_NUMBER = re.compile(r"[A-Z]{1,4}\d{8}-\d{6}")
 LEVEL_DEPTH = {CaseLevel.district: 2, CaseLevel.street: 3, CaseLevel.community: 4}
 UP = {CaseLevel.community: CaseLevel.street, CaseLevel.street: CaseLevel.district}
 
@@ -393,7 +395,11 @@ def list_cases(ctx: Ctx, *, queue: str | None = None, status: str | None = None,
             raise NotFound("区划不存在或不在您的辖区内", field="area")
         filters.append(repo.subtree(area_path))
     if q:
-        filters.append(Case.title.contains(q) | (Case.number == q))
+        q = q.strip()
+        if _NUMBER.fullmatch(q):  # a case number: the unique index, not a scan of every title
+            filters.append(Case.number == q)
+        else:
+            filters.append(Case.title.contains(q))
     if inbox:
         filters.append(repo.department_inbox(actor))
     if tasks:
