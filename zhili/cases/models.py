@@ -185,7 +185,8 @@ class CasePart(Base):
 
     __tablename__ = "case_parts"
     __audit__ = True
-    __table_args__ = (Index("ix_case_parts_department_status", "department_id", "status"),)
+    __table_args__ = (Index("ix_case_parts_department_status", "department_id", "status"),
+                      Index("ix_case_parts_department_case", "department_id", "case_id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 02:47:44.652600
+Create Date: 2026-11-29 03:01:02.936788
 """
 
 from __future__ import annotations
@@ -229,6 +229,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_parts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_parts_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_case_parts_department_case', ['department_id', 'case_id'], unique=False)
         batch_op.create_index('ix_case_parts_department_status', ['department_id', 'status'], unique=False)
 
     op.create_table('extension_requests',
@@ -335,6 +336,7 @@ def downgrade() -> None:
     op.drop_table('extension_requests')
     with op.batch_alter_table('case_parts', schema=None) as batch_op:
         batch_op.drop_index('ix_case_parts_department_status')
+        batch_op.drop_index('ix_case_parts_department_case')
         batch_op.drop_index(batch_op.f('ix_case_parts_case_id'))
 
     op.drop_table('case_parts')
