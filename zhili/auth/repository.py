@@ -188,3 +188,14 @@ def user_ids_over_area(session: Session, permission: str, area_path: str, max_de
     stmt = select(UserScope.user_id).where(UserScope.area_path.in_(prefixes),
                                            UserScope.user_id.in_(_holding(permission)))
     return set(session.scalars(stmt))
+
+
+def touch(session: Session, model: Any, key_col: Any, key: Any, col: Any, now: datetime, older_than: datetime) -> None:
+    """Stamp a last-used time without ever waiting: on PostgreSQL the row is taken with SKIP LOCKED, so when a
+    concurrent request of the same token or session is already stamping it, this one skips (the stamp is
+    approximate by design). The ORM object is not modified, so nothing is flushed later while locks are held."""
+    target = select(key_col).where(key_col == key, or_(col.is_(None), col < older_than))
+    if session.get_bind().dialect.name == "postgresql":
+        target = target.with_for_update(skip_locked=True)
+    session.execute(update(model).where(key_col.in_(target.scalar_subquery())).values({col.key: now})
+                    .execution_options(synchronize_session=False))

@@ -128,7 +128,8 @@ def resolve_web_session(session: Session, cookie_token: str, settings: Settings)
     if user is None or not user.is_active:
         return None
     if now - ws.last_seen_at > timedelta(seconds=30):
-        ws.last_seen_at = now
+        repository.touch(session, WebSession, WebSession.id, ws.id, WebSession.last_seen_at, now,
+                         now - timedelta(seconds=30))
     return ws, user
 
 
@@ -209,7 +210,8 @@ def resolve_api_token(session: Session, token: str) -> User | None:
     if user is None or not user.is_active:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
+        repository.touch(session, ApiToken, ApiToken.id, row.id, ApiToken.last_used_at, now,
+                         now - timedelta(minutes=1))
     return user
 
 

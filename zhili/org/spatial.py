@@ -69,6 +69,13 @@ _holders_lock = threading.Lock()
 
 
 def current_index(session: Session, refresh_seconds: float = 5.0) -> LocationIndex:
+    """Reads only, without flushing the caller's pending writes: a flush could wait on a row lock while this
+    thread holds the index lock that another request, owning that row lock, is waiting for."""
+    with session.no_autoflush:
+        return _current_index(session, refresh_seconds)
+
+
+def _current_index(session: Session, refresh_seconds: float) -> LocationIndex:
     key = str(session.get_bind().engine.url)
     with _holders_lock:
         holder = _holders.setdefault(key, _Holder())

@@ -122,6 +122,13 @@ _lock = threading.Lock()
 
 
 def routing_table(session: Session) -> RoutingTable:
+    """See `_routing_table`; reads without flushing the caller's pending writes (no row-lock wait while this
+    thread may hold the table lock)."""
+    with session.no_autoflush:
+        return _routing_table(session)
+
+
+def _routing_table(session: Session) -> RoutingTable:
     """This process's table for the session's database. The stored version is compared at most once every
     `REFRESH_SECONDS`; a commit in this process that changed the taxonomy drops the table at once. A unit of work
     that changed the taxonomy and has not committed gets a private table: its changes may still roll back."""

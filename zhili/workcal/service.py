@@ -111,6 +111,13 @@ _cache_lock = threading.Lock()
 
 
 def calendar_for(session: Session, settings: Settings) -> WorkCalendar:
+    """See `_calendar_for`; reads without flushing the caller's pending writes (no row-lock wait while this
+    thread may hold the cache lock)."""
+    with session.no_autoflush:
+        return _calendar_for(session, settings)
+
+
+def _calendar_for(session: Session, settings: Settings) -> WorkCalendar:
     """This process's calendar for the session's database; reloaded when `CalendarState.version` changes, which is
     checked at most every `settings.geo_refresh_seconds`."""
     key = (str(session.get_bind().engine.url), settings.work_periods, settings.timezone)
