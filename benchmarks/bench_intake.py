@@ -8,14 +8,16 @@ audit chain + the detail answer with its routing suggestion).
 3. Takes bearer tokens for the intake personas (operator = 12345 hotline, street official, grid worker, resident).
 4. A separate load-generator process (``multiprocessing``, spawn) drives ``POST /api/cases`` open-loop at fixed
    target rates, each for a fixed duration: requests are sent on a fixed schedule whatever the server's speed, over
-   a pool of keep-alive connections (a small asyncio/uvloop HTTP/1.1 client, much cheaper per request than httpx, so
-   the generator takes as little as possible of the 2 cores it shares with the server and PostgreSQL). Latency is
+   a pool of keep-alive connections (a small asyncio/uvloop HTTP/1.1 client, so the generator takes as little as
+   possible of the 2 cores it shares with the server and PostgreSQL; at most --max-conns in flight). Latency is
    measured from the request's *scheduled* send time to the last byte of the answer, so a server that falls behind
    is charged for the queueing it causes (no coordinated omission).
    Each request has a random point inside a random micro-grid of a random grid of the demo district, a random
    active leaf category, a distinct ``Idempotency-Key``, and for hotline calls a caller name and phone.
 5. Reports per rate: achieved throughput, p50/p95/p99/max latency, errors by status, CPU use of the machine, the
-   server, the load generator; then checks that the number of 201 answers equals the number of new cases.
+   server, the load generator, and (sampled from pg_stat_activity) backends waiting for locks; stops escalating
+   after the first rate the server cannot keep up with (unless --keep-going); then checks that the number of 201
+   answers equals the number of new cases.
 
     .venv/bin/python benchmarks/bench_intake.py [--rates 25,50,100,200,400,500,600] [--duration 20] [--workers 2]
         [--reuse] [--json] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/zhili_bench]

@@ -75,6 +75,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
+    # psycopg prepares a statement after 5 runs; PostgreSQL's generic plan for the jurisdiction-filtered lists
+    # then scans every case (measured: 18 ms -> 300 ms at 1 M cases). Plan each execution with its values.
+    kwargs.setdefault("connect_args", {"options": "-c plan_cache_mode=force_custom_plan"})
     return create_engine(url, **kwargs)
 
 
