@@ -37,6 +37,7 @@ serve: setup
 	$(BIN)/zhili serve
 
 test: $(VENV)/.installed-test assets
+	bash scripts/ensure_browser.sh
 	$(BIN)/ruff check zhili tests benchmarks scripts
 	$(BIN)/mypy zhili
 	$(BIN)/pytest -n 2
