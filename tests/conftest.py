@@ -76,6 +76,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def reset(engine: Engine) -> None:
     """Empty every table and re-seed what a fresh `zhili db upgrade` leaves behind."""
+    from zhili.addresses import service as address_service
     from zhili.cases import service as case_service
     from zhili.org import spatial
 
@@ -94,6 +95,7 @@ def reset(engine: Engine) -> None:
     upgrade(engine)  # a no-op migration; seeds roles and the audit head
     with make_sessionmaker(engine)() as s:
         spatial.forget(s)
+        address_service.forget(s)
 
 
 @pytest.fixture

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.addresses.matrix import MATRIX as ADDRESSES
+from tests.brain.matrix import MATRIX as BRAIN
 from tests.cases.matrix import MATRIX as CASES
 from tests.cases.matrix_pages import MATRIX as CASE_PAGES
 from tests.notify.matrix import MATRIX as NOTIFY
+from tests.open311.matrix import MATRIX as OPEN311
 from tests.taxonomy.matrix import MATRIX as TAXONOMY
 from tests.workcal.matrix import MATRIX as WORKCAL
 
 DOMAIN_MATRICES: list[dict[tuple[str, str], list[Any]]] = [CASES, NOTIFY, WORKCAL, TAXONOMY, CASE_PAGES]
+DOMAIN_MATRICES.append(OPEN311)
+DOMAIN_MATRICES.append(ADDRESSES)
+DOMAIN_MATRICES.append(BRAIN)

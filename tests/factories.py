@@ -15,6 +15,7 @@ import pyotp
 from shapely.geometry import box
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.addresses.world import add_addresses
 from zhili.auth import service as auth_service
 from zhili.auth.models import User
 from zhili.auth.passwords import hash_password
@@ -130,6 +131,8 @@ def build_world(session: Session) -> World:
     grid_c = make_grid(session, "330212001005001", "东兴社区第1网格", c2, box(121.56, 29.80, 121.59, 29.84),
                        kind=GridKind.rural)
     bump_geo_version(session)
+    add_addresses(session, {"district": district, "s1": s1, "s2": s2, "c1": c1, "c2": c2},
+                  {"a": grid_a, "b": grid_b, "c": grid_c})
     center = Department(code="330212-ZX", name="鄞州区社会治理中心", short_name="区治理中心", kind=DepartmentKind.center,
                         area_id=district.id, area_path=district.path)
     cg = Department(code="330212-CG", name="区综合行政执法局", short_name="城管", kind=DepartmentKind.functional,

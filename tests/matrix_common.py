@@ -16,6 +16,12 @@ ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 PUBLIC = {("POST", "/api/auth/token"), ("GET", "/login"), ("POST", "/login"), ("GET", "/login/totp"),
           ("POST", "/login/totp"), ("GET", "/"), ("GET", "/healthz"), ("GET", "/api/docs"),
           ("GET", "/api/openapi.json"), ("GET", "/docs/oauth2-redirect")}
+# Open311 GeoReport v2: the specification's reads need no key; POST requests needs a client's api_key, not a
+# login (its 403s are tested in tests/open311). Reads show only cases filed through Open311 in public categories.
+PUBLIC |= {("GET", "/open311/v2/discovery.{fmt}"), ("GET", "/open311/v2/services.{fmt}"),
+           ("GET", "/open311/v2/services/{service_code}.{fmt}"), ("POST", "/open311/v2/requests.{fmt}"),
+           ("GET", "/open311/v2/requests.{fmt}"), ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"),
+           ("GET", "/open311/v2/tokens/{token}.{fmt}")}
 
 
 @dataclass

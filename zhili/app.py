@@ -116,10 +116,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
+    from zhili.addresses import api as addresses_api
     from zhili.admin import api as admin_api
     from zhili.admin import views as admin_views
     from zhili.auth import api as auth_api
     from zhili.auth import views as auth_views
+    from zhili.brain import api as brain_api
+    from zhili.brain import views as brain_views
     from zhili.cases import api as cases_api
     from zhili.cases import views as cases_views
     from zhili.notify import api as notify_api
@@ -137,4 +140,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    cases_views.router, taxonomy_views.router, workcal_views.router, notify_views.router,
                    web_views.router):
         app.include_router(router)
+    app.include_router(addresses_api.router)
+    app.include_router(brain_api.router)
+    app.include_router(brain_views.router)
+    from zhili.open311 import api as open311_api
+    from zhili.open311 import views as open311_views
+
+    app.include_router(open311_api.router)
+    app.include_router(open311_views.router)
+    open311_api.install(app)  # errors under /open311 in the GeoReport v2 format
     return app

@@ -19,11 +19,13 @@ import_app = typer.Typer(help="导入数据", no_args_is_help=True)
 export_app = typer.Typer(help="导出数据", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 auth_app = typer.Typer(help="账户", no_args_is_help=True)
+brain_app = typer.Typer(help="智能模型：事项分类建议", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 app.add_typer(auth_app, name="auth")
+app.add_typer(brain_app, name="brain")
 console = Console()
 
 
@@ -96,6 +98,7 @@ def demo(
     reset: bool = typer.Option(True, help="drop the embedded SQLite database first"),
     serve_after: bool = typer.Option(False, "--serve", help="serve on http://127.0.0.1:8000 afterwards"),
     port: int = 8000,
+    cases: int = typer.Option(20000, "--cases", min=0, help="history cases over the last 12 months (0: none)"),
 ) -> None:
     """Build the demo district (Yinzhou) and print the demo logins."""
     from sqlalchemy import select
@@ -133,6 +136,10 @@ def demo(
                 from zhili.demo.cases import seed_demo_cases
 
                 seed_demo_cases(session, settings, progress)
+                if cases:
+                    from zhili.demo.history import generate_cases
+
+                    generate_cases(session, settings, cases, seed=seed, progress=progress)
     if logins:
         table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}）")
         table.add_column("用户名", no_wrap=True)
@@ -254,6 +261,74 @@ def audit_purge(days: int = typer.Option(None, help="retention in days (>= 184);
     with tx as session:
         n = audit.purge(session, keep)
     console.print(f"已清除 {n} 条超过 {keep} 天的审计记录")
+
+
+@brain_app.command("train-classifier")
+def brain_train(method: str = typer.Option("char13-svm", help="特征与学习器（见 BENCHMARKS.md）"),
+                activate: bool = typer.Option(True, help="训练后启用（样本达到 brain_min_training_cases 时）")) -> None:
+    """Train a category suggestion model on the registered cases; print its version and scores."""
+    from zhili.brain import service as brain_service
+    from zhili.kit.errors import ZhiliError
+
+    settings = get_settings()
+    _, tx = _system_session(_engine())
+    try:
+        with tx as session:
+            out = brain_service.train(session, settings, method=method, activate=activate, by="cli")
+    except ZhiliError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    if out.model is None:
+        console.print(f"[red]未训练：{out.reason}[/red]")
+        raise typer.Exit(1)
+    m, info = out.model, out.trained_on
+    console.print(f"模型 v{m.version}（{m.method}）：样本 {info['samples']} 件，{info['classes']} 个分类，"
+                  f"数据 {(info.get('from') or '')[:10]} ~ {(info.get('to') or '')[:10]}，训练 {info['train_seconds']} 秒")
+    if info["dropped_classes"]:
+        console.print(f"样本少于 {info['min_per_class']} 件、交给关键词兜底的分类：{'、'.join(info['dropped_classes'])}")
+    s = m.scores
+    console.print(f"{s['folds']} 折交叉验证（{s['samples']} 件）：准确率 {s['accuracy']:.4f}，宏平均 F1 "
+                  f"{s['macro_f1']:.4f}，前三命中 {s['top3_accuracy']:.4f}")
+    console.print(f"已启用 v{m.version}" if out.activated else f"[yellow]未启用：{out.reason}[/yellow]")
+
+
+@brain_app.command("evaluate-classifier")
+def brain_evaluate(file: Path, text_col: list[str] = typer.Option(..., "--text-col", help="文本列，可重复"),
+                   label_col: str = typer.Option(..., "--label-col", help="标签（分类）列"),
+                   folds: int = typer.Option(5, "--folds", min=2, max=20),
+                   method: str = typer.Option("char13-svm", help="特征与学习器"),
+                   drop_rare: bool = typer.Option(False, "--drop-rare", help="去掉行数少于折数的类别而不是报错")) -> None:
+    """Cross-validate the live suggestion code on a labelled csv/xlsx export: accuracy, macro-F1, per class."""
+    from zhili.brain import classifier
+    from zhili.brain.dataset import read_labelled
+
+    if method not in classifier.METHODS:
+        console.print(f"[red]未知的方法：{method}（可选：{'、'.join(classifier.METHODS)}）[/red]")
+        raise typer.Exit(2)
+    try:
+        data = read_labelled(file, text_col, label_col)
+        texts, labels = data.texts, data.labels
+        dropped: list[str] = []
+        if drop_rare:
+            texts, labels, dropped = classifier.drop_rare(texts, labels, folds)
+        ev, _ = classifier.cross_validate(texts, labels, method, folds)
+    except classifier.ClassifierError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{file.name}：{ev.samples} 行，{len(ev.classes)} 个类别，{folds} 折交叉验证，方法 {method}"
+                  + (f"（跳过缺文本或标签的行 {data.skipped} 行）" if data.skipped else "")
+                  + (f"（去掉行数不足的类别 {len(dropped)} 个）" if dropped else ""))
+    console.print(f"accuracy 准确率 {ev.accuracy:.4f}")
+    console.print(f"macro-F1 宏平均 F1 {ev.macro_f1:.4f}")
+    console.print(f"top-3 前三命中 {ev.top3:.4f}")
+    console.print(f"每折训练 {ev.train_seconds:.2f} 秒，预测 {ev.predict_ms:.3f} 毫秒/条")
+    table = Table(title="各类别")
+    for col in ("类别", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == "类别" else "right")
+    for row in sorted(ev.per_class, key=lambda r: (-r["support"], r["label"])):
+        table.add_row(row["label"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
+                      str(row["support"]))
+    console.print(table)
 
 
 def main() -> None:

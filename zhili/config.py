@@ -44,6 +44,23 @@ class Settings(BaseSettings):
     supervision_answer_work_days: float = 1.0
     max_photo_bytes: int = 10 * 1024 * 1024
     sms_sender: str = "log"  # "log": write to the log and the sms_messages table; a gateway plugs in here
+    # Category suggestion (zhili/brain): a retrained model becomes active only with at least this many registered
+    # cases behind it; training reads at most the most recent `brain_max_training_cases`.
+    brain_min_training_cases: int = Field(default=200, ge=10)
+    brain_max_training_cases: int = Field(default=200_000, ge=100)
+    # Duplicate candidates (cases/dedup.py): open cases, and cases closed within `dedup_closed_days`, of the same
+    # or a sibling category within `dedup_radius_m` (staff may widen up to `dedup_max_radius_m`) whose text is at
+    # least `dedup_min_similarity` alike (cosine of character uni+bigrams; see dedup.py for the calibration).
+    dedup_radius_m: float = Field(default=250.0, ge=1)
+    dedup_max_radius_m: float = Field(default=1000.0, ge=1)
+    dedup_closed_days: int = Field(default=7, ge=0)
+    dedup_min_similarity: float = Field(default=0.25, ge=0, le=1)
+    # Repeat complaints (重复投诉), flagged at intake: at least `repeat_min_cases` earlier cases within
+    # `repeat_window_days` at the same place (within `repeat_radius_m`, or the same address text nearby), or
+    # an earlier case of the same caller about the same matter (same or sibling category).
+    repeat_window_days: int = Field(default=30, ge=1)
+    repeat_radius_m: float = Field(default=30.0, ge=1, le=250)
+    repeat_min_cases: int = Field(default=2, ge=1)
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,12 @@ def _purge_sessions(session: Session, settings: Settings) -> object:
     return service.purge_sessions(session, settings)
 
 
+def _retrain_classifier(session: Session, settings: Settings) -> object:
+    from zhili.brain import service
+
+    return service.retrain_job(session, settings)
+
+
 def _case_warnings(session: Session, settings: Settings) -> object:
     from zhili.cases import service
 
@@ -59,6 +65,7 @@ JOBS: list[Job] = [
     Job("cases.warnings", timedelta(minutes=1), _case_warnings),
     Job("audit.purge", timedelta(days=1), _purge_audit),
     Job("auth.purge_sessions", timedelta(hours=1), _purge_sessions),
+    Job("brain.retrain_classifier", timedelta(days=1), _retrain_classifier),
 ]
 
 

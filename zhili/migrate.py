@@ -26,6 +26,7 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, then seed the built-in roles and the singleton rows (idempotent)."""
     from zhili.auth import service as auth_service
+    from zhili.open311 import seed as open311_seed
     from zhili.taxonomy import seed as taxonomy_seed
     from zhili.workcal import service as workcal_service
 
@@ -37,6 +38,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         auth_service.seed_roles(session)
         taxonomy_seed.seed_categories(session)
         workcal_service.seed_from_package(session)
+        open311_seed.seed_attributes(session)
 
 
 def current(engine: Engine) -> str | None:

@@ -1,10 +1,13 @@
 """Imports every domain's models so that metadata (Alembic, tests) sees all tables."""
 
 from zhili import jobs  # noqa: F401
+from zhili.addresses import models as address_models  # noqa: F401
 from zhili.auth import models as auth_models  # noqa: F401
+from zhili.brain import models as brain_models  # noqa: F401
 from zhili.cases import models as case_models  # noqa: F401
 from zhili.db import Base
 from zhili.notify import models as notify_models  # noqa: F401
+from zhili.open311 import models as open311_models  # noqa: F401
 from zhili.org import models as org_models  # noqa: F401
 from zhili.taxonomy import models as taxonomy_models  # noqa: F401
 from zhili.workcal import models as workcal_models  # noqa: F401

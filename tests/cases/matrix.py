@@ -86,3 +86,19 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("street", "/api/cases/{case:a_registered}/reveal", DENY, json={"reason": "回访核实身份"}),
         Case("street2", "/api/cases/{case:a_registered}/reveal", MISSING, json={"reason": "回访核实身份"})],
 }
+
+# Duplicate candidates (cases/dedup.py): staff who take reports; residents never (other people's cases).
+DUPLICATES = {"title": "垃圾堆放", "category": "{cat:暴露垃圾}", "lon": A_POINT[0], "lat": A_POINT[1]}
+MATRIX[("POST", "/api/cases/duplicates")] = [
+    Case("operator", "/api/cases/duplicates", OK, json=DUPLICATES, contains=["candidates"]),
+    Case("grid_a", "/api/cases/duplicates", OK, json=DUPLICATES),
+    Case("resident", "/api/cases/duplicates", DENY, json=DUPLICATES),
+    Case("cg", "/api/cases/duplicates", DENY, json=DUPLICATES),
+    Case("ops", "/api/cases/duplicates", DENY, json=DUPLICATES)]
+MATRIX[("GET", "/api/cases/{number}/duplicates")] = [
+    Case("street", "/api/cases/{case:a_registered}/duplicates", OK, contains=["candidates"]),
+    Case("grid_a", "/api/cases/{case:a_registered}/duplicates?radius_m=1000", OK),
+    Case("street2", "/api/cases/{case:a_registered}/duplicates", MISSING),
+    Case("grid_b", "/api/cases/{case:a_registered}/duplicates", MISSING),
+    Case("resident", "/api/cases/{case:a_resident}/duplicates", DENY),
+    Case("ops", "/api/cases/{case:a_registered}/duplicates", DENY)]

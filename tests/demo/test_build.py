@@ -104,3 +104,10 @@ def test_a_point_in_the_district_resolves(demo) -> None:  # type: ignore[no-unty
     found = _get(demo, "street", f"/api/org/lookup?lon={lon}&lat={lat}").json()
     assert found["grid"]["code"] == grid["code"] and found["street"]["name"] == "首南街道"
     assert found["micro_grid"]["code"].startswith(grid["code"])
+
+
+def test_the_issue_address_resolves_in_the_demo(demo) -> None:  # type: ignore[no-untyped-def]
+    body = _get(demo, "operator", "/api/addresses/resolve?q=鄞州区首南街道天童南路588号3幢2单元").json()
+    assert body["matched"] and body["level"] == "building" and body["street_name"] == "首南街道"
+    assert body["grid_code"].startswith(body["community_code"]) and body["lon"] is not None
+    assert _get(demo, "operator", f"/api/addresses/{body['standard_address_id']}").json()["building"] == "3"

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "cases.report": "居民上报与评价自己的诉求",
     "taxonomy.manage": "维护事项分类与权责清单",
     "calendar.manage": "维护工作日历(节假日与调休)",
+    "brain.manage": "管理智能模型(训练版本、启用与采纳率)",
 }
 
 # code: (name, terminal, requires_mfa, permissions)

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from zhili.auth.actor import Actor
 from zhili.auth.deps import CurrentActor
-from zhili.cases import service
+from zhili.cases import dedup, service
 from zhili.cases.schemas import (
     ActionIn,
     AnswerIn,
@@ -20,6 +20,8 @@ from zhili.cases.schemas import (
     CasePage,
     CaseSummary,
     DecisionIn,
+    DuplicatesIn,
+    DuplicatesOut,
     ExtensionIn,
     ExtensionRead,
     IntakeIn,
@@ -131,9 +133,26 @@ async def _read_limited(upload: UploadFile, settings: Settings) -> bytes:
     return data
 
 
+@router.post("/duplicates", response_model=DuplicatesOut)
+def duplicates_for_new(data: DuplicatesIn, actor: CurrentActor, session: DbSession,
+                       settings: AppSettings) -> DuplicatesOut:
+    """疑似重复：受理时按位置、分类与描述查找辖区内可能重复的案件(未办结或 7 日内办结)，最多 5 件，按相似程度排序。
+    radius_m 缺省 250 米，最大 1000 米。仅限受理人员(居民不能查看他人的诉求)。"""
+    return dedup.for_new(session, actor, settings, data)
+
+
 @router.get("/{number}", response_model=CaseDetail)
 def case_detail(number: Number, actor: CurrentActor, session: DbSession, settings: AppSettings) -> CaseDetail:
     return service.detail(_ctx(session, actor, settings), number)
+
+
+@router.get("/{number}/duplicates", response_model=DuplicatesOut)
+def duplicates_for_case(number: Number, actor: CurrentActor, session: DbSession, settings: AppSettings,
+                        radius_m: float | None = Query(default=None, allow_inf_nan=False,
+                                                       description="查找半径(米)，缺省 250，最大 1000")
+                        ) -> DuplicatesOut:
+    """已受理案件的疑似重复案件(不含自身)，用于并案。"""
+    return dedup.for_case(session, actor, settings, number, radius_m)
 
 
 @router.post("/{number}/actions/{action}", response_model=CaseDetail,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Enum,
     Float,
@@ -18,9 +19,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from zhili.cases import geocell
 from zhili.db import Base, UTCDateTime
 from zhili.kit.crypto import EncryptedString
 from zhili.taxonomy.models import LimitUnit, Priority
@@ -50,6 +54,10 @@ STATUS_LABEL = {
 
 OPEN_STATUSES = (CaseStatus.received, CaseStatus.registered, CaseStatus.dispatched, CaseStatus.in_progress,
                  CaseStatus.handled, CaseStatus.suspended)
+# The same set as SQL, the predicate of the partial index of open cases by place: a query states it word for word
+# so that the planner (PostgreSQL, SQLite) can prove the index applies.
+OPEN_SQL = "status IN ('received', 'registered', 'dispatched', 'in_progress', 'handled', 'suspended')"
+CLOSED_SQL = "status = 'closed'"
 
 
 class Channel(enum.StrEnum):
@@ -100,6 +108,13 @@ class Case(Base):
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_area_path_id", "area_path", "id"),
         Index("ix_cases_warn_open", "warn_level", "status", "yellow_at"),
+        # Duplicate candidates (cases/dedup.py): open cases by place and category; recently closed ones by place
+        # and closing time; any case by place and arrival (repeat complaints).
+        Index("ix_cases_dedup_open", "geo_cell", "category_id", postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+        Index("ix_cases_dedup_closed", "geo_cell", "closed_at", postgresql_where=text(CLOSED_SQL),
+              sqlite_where=text(CLOSED_SQL)),
+        Index("ix_cases_geo_cell_received", "geo_cell", "received_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
@@ -116,6 +131,10 @@ class Case(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(200), default="")
+    # The ~250 m cell of (lon, lat) (cases/geocell.py), kept in step by the mapper hooks below. Null only for rows
+    # written around the ORM (bulk loads) until `repository.fill_missing_cells` runs; such rows are not found
+    # as duplicates.
+    geo_cell: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     micro_grid_id: Mapped[int | None] = mapped_column(ForeignKey("micro_grids.id"), nullable=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), nullable=True, index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)  # the community
@@ -139,6 +158,11 @@ class Case(Base):
     escalation_count: Mapped[int] = mapped_column(Integer, default=0)
     master_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
     reject_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # 重复投诉, assessed at intake (cases/dedup.py): the same place or the same caller about the same matter in
+    # the last weeks. `repeat_count` is how many earlier cases matched. Null: not assessed (cases from before the
+    # check existed, bulk loads).
+    repeat_complaint: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    repeat_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The clock: limit from the category (or extended), the yellow point and the deadline, in UTC.
     limit_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     limit_unit: Mapped[LimitUnit | None] = mapped_column(_enum(LimitUnit), nullable=True)
@@ -162,6 +186,17 @@ class Case(Base):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
+
+
+@event.listens_for(Case, "before_insert")
+@event.listens_for(Case, "before_update")
+def _keep_cell(_mapper: object, _connection: object, case: Case) -> None:
+    """The place cell follows the point on every ORM write: intake, and any later correction of the location
+    (relocate), whatever code moved it. Column changes made here go into the same INSERT/UPDATE."""
+    if case.lon is not None and case.lat is not None:
+        cell = geocell.cell_of(case.lon, case.lat)
+        if case.geo_cell != cell:
+            case.geo_cell = cell
 
 
 class PartRole(enum.StrEnum):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from zhili.auth.actor import Actor
 from zhili.cases.models import (
+    CLOSED_SQL,
+    OPEN_SQL,
     OPEN_STATUSES,
     Attachment,
     Case,
@@ -27,6 +30,7 @@ from zhili.cases.models import (
     SupervisionOrder,
     WarnLevel,
 )
+from zhili.taxonomy.models import Category
 
 CLOCK_RUNNING = (CaseStatus.dispatched, CaseStatus.in_progress)
 COUNT_CAP = 10_000  # list totals are exact up to this, then shown as "10000+"
@@ -247,3 +251,73 @@ def grid_tasks(actor: Actor) -> ColumnElement[bool]:
     if not actor.grid_ids:
         return false()
     return and_(Case.grid_id.in_(actor.grid_ids), Case.status == CaseStatus.handled)
+
+
+# ---- duplicates and repeat complaints (cases/dedup.py) ---------------------------------------------------------
+
+DEDUP_TEXT_CHARS = 300  # of a description compared for similarity: the gist is at the start; bounds the work
+# The nearest this many cases are compared by text: bounds a lookup's work where cases pile up (a market with
+# thousands of open cases within 250 m); the few best of them are what a person reads anyway.
+DEDUP_POOL_LIMIT = 300
+
+
+def dedup_pool(session: Session, actor: Actor, *, lon: float, lat: float, radius_m: float, cells: Sequence[int],
+               category_ids: Sequence[int], closed_since: datetime, exclude_id: int | None,
+               limit: int = DEDUP_POOL_LIMIT) -> list[Any]:
+    """The nearest (at most `limit`) cases within `radius_m` of the point, in the given place cells and
+    categories, that the actor may see: open ones, and ones closed since `closed_since`. Rejected and merged
+    cases never are. Each branch runs on its partial index (the predicates are stated as in the index, see
+    models.OPEN_SQL), so the cost follows the cases near the point, not the table; the distance is the
+    equirectangular one (within 0.1 % here; 2 % margin, the caller keeps the exact circle). Rows: id, number,
+    title, description (first DEDUP_TEXT_CHARS), status, category_id, lon, lat, address, received_at, closed_at,
+    d2 (squared metres)."""
+    if not cells or not category_ids:
+        return []
+    kx, ky = (111_320.0 * math.cos(math.radians(lat))) ** 2, 111_320.0 ** 2
+    d2 = ((Case.lon - lon) * (Case.lon - lon) * kx + (Case.lat - lat) * (Case.lat - lat) * ky).label("d2")
+    cols = (Case.id, Case.number, Case.title, func.substr(Case.description, 1, DEDUP_TEXT_CHARS).label("description"),
+            Case.status, Case.category_id, Case.lon, Case.lat, Case.address, Case.received_at, Case.closed_at, d2)
+    where: list[ColumnElement[bool]] = [Case.geo_cell.in_(list(cells)), Case.category_id.in_(list(category_ids)),
+                                        visible(actor), d2 <= radius_m * radius_m * 1.02]
+    if exclude_id is not None:
+        where.append(Case.id != exclude_id)
+    open_q = select(*cols).where(text(f"cases.{OPEN_SQL}"), *where)
+    closed_q = select(*cols).where(text(f"cases.{CLOSED_SQL}"), Case.closed_at >= closed_since, *where)
+    both = union_all(open_q, closed_q).subquery()
+    return list(session.execute(select(both).order_by(both.c.d2, both.c.id).limit(limit)))
+
+
+def recent_near(session: Session, cells: Sequence[int], since: datetime, limit: int = 500) -> list[Any]:
+    """Any case received since `since` in the given place cells, whoever may see it (the repeat-complaint check
+    at intake counts them; nothing of them is shown). Rows: id, lon, lat, address."""
+    if not cells:
+        return []
+    return list(session.execute(select(Case.id, Case.lon, Case.lat, Case.address)
+                                .where(Case.geo_cell.in_(list(cells)), Case.received_at >= since).limit(limit)))
+
+
+def recent_by_caller(session: Session, phone_bidx: str, since: datetime, limit: int = 200) -> list[Any]:
+    """Cases of the same caller (blind index of the phone) received since `since`. Rows: id, category_id."""
+    return list(session.execute(select(Case.id, Case.category_id)
+                                .where(Case.caller_phone_bidx == phone_bidx, Case.received_at >= since)
+                                .limit(limit)))
+
+
+def fill_missing_cells(session: Session) -> int:
+    """Set the place cell of rows written around the ORM (bulk loads), in SQL; the same arithmetic as
+    cases/geocell.py (on SQLite the coordinates are shifted positive, so CAST truncating is floor)."""
+    if session.get_bind().dialect.name == "postgresql":
+        expr = "floor((lat + 90) * 400)::bigint * 144000 + floor((lon + 180) * 400)::bigint"
+    else:
+        expr = "CAST((lat + 90) * 400 AS INTEGER) * 144000 + CAST((lon + 180) * 400 AS INTEGER)"
+    result = session.execute(text(f"UPDATE cases SET geo_cell = {expr} WHERE geo_cell IS NULL"))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def category_family(session: Session, code: str) -> list[Any]:
+    """The category `code`, its parent and its siblings (the parent's other children), in one statement: the
+    "related categories" of the duplicate finder. Rows: id, code, name, parent_id."""
+    parent = select(Category.parent_id).where(Category.code == code).scalar_subquery()
+    return list(session.execute(select(Category.id, Category.code, Category.name, Category.parent_id)
+                                .where(or_(Category.code == code, Category.id == parent,
+                                           Category.parent_id == parent))))

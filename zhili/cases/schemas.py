@@ -172,6 +172,8 @@ class CaseSummary(BaseModel):
     department: Ref | None
     received_at: datetime
     deadline_at: datetime | None
+    repeat_complaint: bool = Field(default=False, description="重复投诉：同一地点或同一来电人近期反复反映")
+    repeat_count: int = Field(default=0, description="受理时匹配到的近期同地点/同来电人案件数")
 
 
 class Suggestion(BaseModel):
@@ -228,3 +230,37 @@ class CasePage(BaseModel):
 class IntakeResult(BaseModel):
     case: CaseDetail
     created: bool
+
+
+class DuplicatesIn(BaseModel):
+    """What the intake form has so far: the candidates are looked up while the operator types."""
+
+    title: str = Field(default="", max_length=100)
+    description: str = Field(default="", max_length=4000)
+    category: str = Field(min_length=1, max_length=20, description="事项分类编码")
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    radius_m: float | None = Field(default=None, allow_inf_nan=False,
+                                   description="查找半径(米)，缺省 250，最大 1000")
+
+
+class DuplicateCandidate(BaseModel):
+    number: str
+    title: str
+    status: str
+    status_label: str
+    category: Ref
+    same_category: bool = Field(description="同一事项分类(否则为同一大类下的相近分类)")
+    address: str
+    received_at: datetime
+    closed_at: datetime | None
+    distance_m: int
+    similarity: float = Field(description="描述相似度 0-1")
+    score: float = Field(description="排序得分 0-1：相似度、距离与分类的加权")
+    why: str
+    mergeable: bool = Field(description="可作为并案的主案件(未办结、未并案)")
+
+
+class DuplicatesOut(BaseModel):
+    radius_m: float
+    candidates: list[DuplicateCandidate]

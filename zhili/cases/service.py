@@ -24,8 +24,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from zhili.auth import service as auth_service
 from zhili.auth.actor import Actor
+from zhili.brain import service as brain_service
+from zhili.cases import dedup, states
 from zhili.cases import repository as repo
-from zhili.cases import states
 from zhili.cases.models import (
     CHANNEL_LABEL,
     PART_STATUS_LABEL,
@@ -353,6 +354,7 @@ def _summary(case: Case, refs: dict[str, dict[Any, Ref]]) -> dict[str, Any]:
         street=refs["area"].get(street_code) if street_code else None,
         department=refs["dept"].get(case.department_id) if case.department_id else None,
         received_at=case.received_at, deadline_at=case.deadline_at,
+        repeat_complaint=bool(case.repeat_complaint), repeat_count=case.repeat_count or 0,
     )
 
 
@@ -619,6 +621,7 @@ def intake(ctx: Ctx, data: IntakeIn, idempotency_key: str | None = None) -> tupl
         caller_phone_bidx=blind_index(data.caller_phone.strip()) if data.caller_phone else None,
         created_by=actor.user_id or None, received_at=now, updated_at=now,
     )
+    dedup.flag_repeat(s, ctx.settings, case, category)  # 重复投诉, before the case counts itself
     s.add(case)
     s.flush()
     if idempotency_key is not None:
@@ -631,6 +634,7 @@ def intake(ctx: Ctx, data: IntakeIn, idempotency_key: str | None = None) -> tupl
         case.self_handled = True
         case.registered_at = case.handled_at = case.closed_at = now
         _event(ctx, case, "self_handle", frm, to, reason=data.self_handle_note, now=now, attachments=photos)
+    brain_service.record_choice(s, case)  # suggestion vs. the category chosen: production accuracy; never raises
     s.flush()
     return case, True
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from zhili.auth.actor import Actor
 from zhili.auth.deps import CurrentActor
+from zhili.cases import dedup, service, states
 from zhili.cases import repository as repo
-from zhili.cases import service, states
 from zhili.cases.forms import ActForm, IntakeForm
 from zhili.cases.models import CHANNEL_LABEL, SATISFACTION_LABEL, STATUS_LABEL, Case, Channel
 from zhili.cases.schemas import ActionIn, CaseDetail, CasePage, EventRead
@@ -240,7 +240,15 @@ def _detail_page(request: Request, ctx: Ctx, number: str, *, ok: str | None = No
         "units": {u.value: label for u, label in LIMIT_UNIT_LABEL.items()},
         "satisfaction_label": {s.value: t for s, t in SATISFACTION_LABEL.items()},
         "can_reveal": ctx.actor.can("pii.reveal"), "layers": ctx.actor.can("map.view"),
+        "duplicates": _duplicates(ctx, d),
     }, status_code=status)
+
+
+def _duplicates(ctx: Ctx, d: CaseDetail) -> list[Any] | None:
+    """The 疑似重复 panel: for cases not yet dispatched (the ones that may still be merged); None hides it."""
+    if d.status not in ("received", "registered"):
+        return None
+    return dedup.for_case(ctx.session, ctx.actor, ctx.settings, d.number).candidates
 
 
 @router.get("/gov/cases/{number}")

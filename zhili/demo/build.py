@@ -15,6 +15,7 @@ from zhili.auth import audit
 from zhili.auth import service as auth_service
 from zhili.auth.models import User
 from zhili.auth.service import ScopeSpec
+from zhili.demo.addresses import build_addresses
 from zhili.demo.geography import Geography, build_geography, expected_grid_count
 from zhili.kit import clock
 from zhili.kit.crypto import blind_index
@@ -174,6 +175,7 @@ def build_demo(session: Session, *, seed: int = 2026, scale: str = "district",
     for i in range(0, len(member_rows), 10000):
         session.execute(insert(GridMember), member_rows[i:i + 10000])
     say("网格队伍", len(communities), len(communities))
+    addresses = build_addresses(session, geo, by_code, seed=seed, progress=say)
 
     # The responsibility list's district-wide defaults, then the demo users -------------------------------------
     from zhili.taxonomy.seed import seed_default_rules
@@ -182,7 +184,8 @@ def build_demo(session: Session, *, seed: int = 2026, scale: str = "district",
     logins = _demo_users(session, by_code, depts, grids_by_comm, streets)
     audit.record(session, "demo.build", detail={"seed": seed, "scale": scale, "areas": len(by_code),
                                                 "grids": len(grid_rows), "micro_grids": len(micro_rows),
-                                                "staff": len(staff_rows), "users": len(logins)})
+                                                "staff": len(staff_rows), "users": len(logins),
+                                                "addresses": addresses})
     session.info[audit.AUTO] = True
     return logins
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,6 +81,9 @@ class Category(Base):
     keywords: Mapped[str] = mapped_column(String(500), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort: Mapped[int] = mapped_column(Integer, default=0)
+    # Residents may report it through public channels (Open311 services list); off by default, so an upgraded
+    # deployment publishes nothing until an administrator (or the seed, for new leaves) says so.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))  # valid SQL on both
 
 
 class RuleBasis(enum.StrEnum):

@@ -29,6 +29,7 @@ class CategoryRead(BaseModel):
     keywords: str
     active: bool
     sort: int
+    public: bool = Field(default=False, description="residents may report it through public channels (Open311)")
 
 
 class CategoryFields(BaseModel):
@@ -45,6 +46,7 @@ class CategoryFields(BaseModel):
     keywords: str | None = Field(default=None, max_length=500)
     active: bool | None = None
     sort: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+    public: bool | None = Field(default=None, description="对公众开放上报(Open311 服务目录)")
 
 
 class CategoryCreate(CategoryFields):

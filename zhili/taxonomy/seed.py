@@ -52,6 +52,15 @@ def catalog() -> list[SeedCategory]:
     return out
 
 
+def _public(item: SeedCategory) -> bool:
+    """Residents may report the leaves of 部件 and 事件 (things they see in the street) through public channels;
+    governance matters (disputes, public security leads, labour claims) come in through staff, not an open API,
+    and so do emergencies (SJ04: gas leaks, fires, collapses), which need 110/119 at once, not a non-emergency
+    report."""
+    return (item.parent is not None and item.kind in (CategoryKind.component, CategoryKind.event)
+            and item.parent != "SJ04")
+
+
 def seed_categories(session: Session) -> int:
     """Insert the built-in categories whose codes are missing; returns how many were inserted."""
     existing = {c.code: c for c in repository.all_categories(session)}
@@ -69,7 +78,8 @@ def seed_categories(session: Session) -> int:
                              path=(parent.path if parent else "/") + item.code + "/", kind=item.kind,
                              runway=item.runway, register_criteria=item.register, close_criteria=item.close,
                              default_priority=item.priority, limit_unit=item.unit, limit_normal=item.normal,
-                             limit_urgent=item.urgent, keywords=item.keywords, active=True, sort=item.sort))
+                             limit_urgent=item.urgent, keywords=item.keywords, active=True, sort=item.sort,
+                             public=_public(item)))
         repository.insert_categories(session, rows)
         inserted += len(rows)
         if rows:

@@ -101,7 +101,7 @@ def build_tree(categories: list[Category]) -> Tree:
             limit_unit_label=LIMIT_UNIT_LABEL[c.limit_unit] if c.limit_unit else None,
             limit_normal=c.limit_normal, limit_urgent=c.limit_urgent,
             limit_text=fields.limit_text(limit.limit_unit, limit.limit_normal, limit.limit_urgent) if limit else "",
-            keywords=c.keywords, active=c.active, sort=c.sort))
+            keywords=c.keywords, active=c.active, sort=c.sort, public=c.public))
         for child in sorted(children.get(c.id, []), key=lambda x: (x.sort, x.code)):
             walk(child, [*ancestors, c])
 
@@ -185,6 +185,8 @@ def _apply_fields(session: Session, c: Category, body: CategoryFields, sent: set
         c.active = body.active
     if "sort" in sent and body.sort is not None:
         c.sort = body.sort
+    if "public" in sent and body.public is not None:
+        c.public = body.public
 
 
 @_field

@@ -31,10 +31,12 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem("区划与网格", "/gov/org", "org.read", "行政区划树、网格与 1+3+N 队伍"),
         MenuItem("部门", "/gov/departments", "org.read", "职能部门与治理中心"),
         MenuItem("用户管理", "/gov/users", "users.manage", "辖区内账户、角色与辖区授权"),
+        MenuItem("Open311 接入", "/gov/open311", "users.manage", "GeoReport v2 客户端应用登记与 api_key 签发"),
         MenuItem("审计日志", "/gov/audit", "audit.read", "登录、权限与数据变更留痕"),
         MenuItem("事项分类", "/gov/taxonomy", "taxonomy.manage", "部件、事件与治理事项，立案结案标准与处置时限"),
         MenuItem("权责清单", "/gov/responsibility", "taxonomy.manage", "事项在各区划的责任部门，缺口与冲突检查"),
         MenuItem("工作日历", "/gov/calendar", "calendar.manage", "法定节假日与调休，案件期限据此计算"),
+        MenuItem("智能分类", "/gov/brain", "brain.manage", "事项分类建议模型：版本、评分与采纳率"),
     ),
     "operations": (
         MenuItem("运营工作台", "/ops", "operations.use"),
