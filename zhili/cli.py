@@ -140,6 +140,14 @@ def demo(
                     from zhili.demo.history import generate_cases
 
                     generate_cases(session, settings, cases, seed=seed, progress=progress)
+                    from zhili.brain import service as brain_service
+
+                    progress("训练分类模型", 0, 1)
+                    trained = brain_service.train(session, settings, by="demo")
+                    progress("训练分类模型", 1, 1)
+                    if trained.model is not None and trained.activated:
+                        console.print(f"分类模型 v{trained.model.version}：交叉验证准确率 "
+                                      f"{trained.model.scores['accuracy']:.3f}")
     if logins:
         table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}）")
         table.add_column("用户名", no_wrap=True)

@@ -255,10 +255,10 @@ def grid_tasks(actor: Actor) -> ColumnElement[bool]:
 
 # ---- duplicates and repeat complaints (cases/dedup.py) ---------------------------------------------------------
 
-DEDUP_TEXT_CHARS = 300  # of a description compared for similarity: the gist is at the start; bounds the work
+DEDUP_TEXT_CHARS = 120  # of a description compared for similarity: the gist is at the start; bounds the work
 # The nearest this many cases are compared by text: bounds a lookup's work where cases pile up (a market with
 # thousands of open cases within 250 m); the few best of them are what a person reads anyway.
-DEDUP_POOL_LIMIT = 300
+DEDUP_POOL_LIMIT = 150
 
 
 def dedup_pool(session: Session, actor: Actor, *, lon: float, lat: float, radius_m: float, cells: Sequence[int],
