@@ -210,9 +210,10 @@ def flag_repeat(session: Session, settings: Settings, case: Case, category: Cate
             place.add(row.id)
     caller: set[int] = set()
     if case.caller_phone_bidx:
-        related = _Family(session, category.code).related
-        caller = {r.id for r in repo.recent_by_caller(session, case.caller_phone_bidx, since)
-                  if r.category_id in related}
+        earlier = repo.recent_by_caller(session, case.caller_phone_bidx, since)
+        if earlier:  # most callers are new: the category family is looked up only when there is something to match
+            related = _Family(session, category.code).related
+            caller = {r.id for r in earlier if r.category_id in related}
     case.repeat_complaint = len(place) >= settings.repeat_min_cases or bool(caller)
     case.repeat_count = len(place | caller)
 
