@@ -4,6 +4,7 @@ databases, through the API and pages a person uses."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -211,6 +212,9 @@ def test_the_detail_page_offers_merging_into_a_suggested_case(app, db, world) ->
         page = web.get(f"/gov/cases/{dup}")
         assert page.status_code == 200 and "疑似重复" in page.text and master in page.text
         assert "并入此案件" in page.text and "重复投诉" in page.text
+        rows = re.findall(r"<tr>.*?</tr>", web.get("/gov/cases?queue=received").text, re.S)
+        badge = {n: any(n in row and "重复投诉" in row for row in rows) for n in (dup, master)}
+        assert badge == {dup: True, master: False}  # the workbench list marks the repeat complaint only
         stats_before = web.get("/api/cases/stats").json()["status"]
         r = web.post(f"/gov/cases/{dup}/act/merge", data={"csrf_token": csrf_from(page.text), "master": master,
                                                           "reason": "与主案件重复"}, follow_redirects=False)

@@ -98,3 +98,18 @@ def test_pages_refuse_those_without_the_permission(as_persona, ruled) -> None:
     assert tree.status_code == 200 and "新增分类" not in tree.text
     assert 'href="/gov/responsibility"' not in street.get("/gov").text
     assert as_persona("ops").get("/gov/taxonomy").status_code == 403
+
+
+def test_the_category_page_decides_what_the_public_may_report(client, ruled) -> None:  # type: ignore[no-untyped-def]
+    browser = admin_browser(client, ruled)
+    edit = browser.get("/gov/taxonomy/SJ0102")
+    assert '<option value="1" selected>是</option>' in edit.text  # 暴露垃圾 is public by default
+    form = {"csrf_token": csrf_from(edit.text), "name": "暴露垃圾", "parent_code": "SJ01", "kind": "event",
+            "runway": "economy", "register_criteria": "", "close_criteria": "", "default_priority": "normal",
+            "limit_unit": "work_hours", "limit_normal": "4", "limit_urgent": "2", "keywords": "垃圾",
+            "active": "1", "sort": "2", "public": "0"}
+    assert browser.post("/gov/taxonomy/SJ0102", data=form, follow_redirects=False).status_code == 303
+    services = {s["service_code"] for s in client.get("/open311/v2/services.json").json()}
+    assert "SJ0102" not in services and "SJ0103" in services
+    assert browser.post("/gov/taxonomy/SJ0102", data={**form, "public": "1"}, follow_redirects=False).status_code == 303
+    assert "SJ0102" in {s["service_code"] for s in client.get("/open311/v2/services.json").json()}

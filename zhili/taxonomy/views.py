@@ -35,7 +35,7 @@ Code = Annotated[str, Path(max_length=20)]
 CHOICES = {"kinds": CATEGORY_KIND_LABEL, "runways": RUNWAY_LABEL, "priorities": PRIORITY_LABEL,
            "units": LIMIT_UNIT_LABEL, "bases": RULE_BASIS_LABEL}
 CATEGORY_FORM = ("code", "name", "parent_code", "kind", "runway", "register_criteria", "close_criteria",
-                 "default_priority", "limit_unit", "limit_normal", "limit_urgent", "keywords", "active", "sort")
+                 "default_priority", "limit_unit", "limit_normal", "limit_urgent", "keywords", "active", "sort", "public")
 
 
 def _message(exc: Exception) -> tuple[str, int]:
@@ -57,7 +57,7 @@ def _category_body(form: dict[str, str]) -> dict[str, object]:
         limit_unit=form["limit_unit"] or None,
         limit_normal=fields.parse_number("limit_normal", "一般时限", form["limit_normal"]),
         limit_urgent=fields.parse_number("limit_urgent", "紧急时限", form["limit_urgent"]),
-        keywords=form["keywords"], active=form["active"] != "0",
+        keywords=form["keywords"], active=form["active"] != "0", public=form["public"] == "1",
         sort=fields.parse_int("sort", "排序", form["sort"]))
 
 
@@ -89,11 +89,11 @@ def create_category(request: Request, actor: CurrentActor, session: DbSession, c
                     runway: str = Form(""), register_criteria: str = Form(""), close_criteria: str = Form(""),
                     default_priority: str = Form(""), limit_unit: str = Form(""), limit_normal: str = Form(""),
                     limit_urgent: str = Form(""), keywords: str = Form(""), active: str = Form("1"),
-                    sort: str = Form("")) -> Response:
+                    sort: str = Form(""), public: str = Form("0")) -> Response:
     actor.require("taxonomy.manage")
     form = dict(zip(CATEGORY_FORM, (code, name, parent_code, kind, runway, register_criteria, close_criteria,
                                     default_priority, limit_unit, limit_normal, limit_urgent, keywords, active,
-                                    sort), strict=True))
+                                    sort, public), strict=True))
     try:
         created = service.create_category(session, actor, CategoryCreate(code=code.strip(), **_category_body(form)))
     except (ZhiliError, FieldError, ValidationError) as exc:
@@ -114,6 +114,7 @@ def _category_page(request: Request, actor: Actor, session: DbSession, code: str
     values = form or {k: ("" if v is None else str(v)) for k, v in category.model_dump().items()}
     if form is None:
         values["active"] = "1" if category.active else "0"
+        values["public"] = "1" if category.public else "0"
         values["limit_normal"] = fields.fmt_number(category.limit_normal) if category.limit_normal else ""
         values["limit_urgent"] = fields.fmt_number(category.limit_urgent) if category.limit_urgent else ""
     return render(request, "taxonomy/category.html", {
@@ -133,11 +134,11 @@ def update_category(code: Code, request: Request, actor: CurrentActor, session: 
                     register_criteria: str = Form(""), close_criteria: str = Form(""),
                     default_priority: str = Form(""), limit_unit: str = Form(""), limit_normal: str = Form(""),
                     limit_urgent: str = Form(""), keywords: str = Form(""), active: str = Form("1"),
-                    sort: str = Form("")) -> Response:
+                    sort: str = Form(""), public: str = Form("0")) -> Response:
     actor.require("taxonomy.manage")
     form = dict(zip(CATEGORY_FORM, (code, name, parent_code, kind, runway, register_criteria, close_criteria,
                                     default_priority, limit_unit, limit_normal, limit_urgent, keywords, active,
-                                    sort), strict=True))
+                                    sort, public), strict=True))
     try:
         service.update_category(session, actor, code, CategoryUpdate(**_category_body(form)))
     except (ZhiliError, FieldError, ValidationError) as exc:
