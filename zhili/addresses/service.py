@@ -8,9 +8,8 @@ grid index of `org.spatial`. Never commits.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from zhili.addresses.schemas import AddressMatch, AddressRead
 from zhili.auth.actor import Actor
 from zhili.kit import clock
 from zhili.kit.errors import NotFound, ValidationFailed
+from zhili.kit.versioned import VersionedCache
 from zhili.org import service as org_service
 
 MAX_TEXT = 200
@@ -28,44 +28,22 @@ READ_PERMISSIONS = ("cases.intake", "cases.report")
 """Who may resolve and read addresses: whoever takes or files a case. Not personal data, but deny by default."""
 
 
-class _Holder:
-    def __init__(self) -> None:
-        self.gazetteer: Gazetteer | None = None
-        self.checked_at = 0.0
-        self.lock = threading.Lock()
+def _build(session: Session, version: Any) -> Gazetteer:
+    areas, roads, addresses = repository.gazetteer_rows(session)
+    return Gazetteer(areas, roads, addresses, version=version)
 
 
-_holders: dict[str, _Holder] = {}
-_holders_lock = threading.Lock()
+_cache: VersionedCache[Gazetteer] = VersionedCache(repository.fingerprint, _build)
 
 
 def current_gazetteer(session: Session, refresh_seconds: float = 5.0) -> Gazetteer:
-    """This process's gazetteer for the session's database, rebuilt when the tables changed. Reads without
-    flushing the caller's pending writes (see org.spatial.current_index for why)."""
-    key = str(session.get_bind().engine.url)
-    with _holders_lock:
-        holder = _holders.setdefault(key, _Holder())
-    now = time.monotonic()
-    gaz = holder.gazetteer
-    if gaz is not None and now - holder.checked_at < refresh_seconds:
-        return gaz
-    with session.no_autoflush:
-        version = repository.fingerprint(session)
-        if gaz is not None and gaz.version == version:
-            holder.checked_at = now
-            return gaz
-        with holder.lock:
-            if holder.gazetteer is None or holder.gazetteer.version != version:
-                areas, roads, addresses = repository.gazetteer_rows(session)
-                holder.gazetteer = Gazetteer(areas, roads, addresses, version=version)
-            holder.checked_at = now
-            return holder.gazetteer
+    """This process's gazetteer for the session's database (kit/versioned.py: rebuilt when the tables changed)."""
+    return _cache.get(session, refresh_seconds)
 
 
 def forget(session: Session) -> None:
     """Drop this database's cached gazetteer (tests, after a schema reset)."""
-    with _holders_lock:
-        _holders.pop(str(session.get_bind().engine.url), None)
+    _cache.forget(session)
 
 
 def resolve(session: Session, text: str, refresh_seconds: float = 5.0) -> AddressMatch:

@@ -6,8 +6,6 @@ Each process keeps one index per database. Before answering it checks `geo_state
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from zhili.kit.geo import PolygonIndex
 from zhili.kit.geojson import shape_from_geojson
+from zhili.kit.versioned import VersionedCache
 from zhili.org import repository
 
 
@@ -57,45 +56,19 @@ class LocationIndex:
         return out
 
 
-class _Holder:
-    def __init__(self) -> None:
-        self.index: LocationIndex | None = None
-        self.checked_at = 0.0
-        self.lock = threading.Lock()
+def _build(session: Session, version: Any) -> LocationIndex:
+    micro, grids = repository.all_index_rows(session)
+    return LocationIndex(version, micro, grids)
 
 
-_holders: dict[str, _Holder] = {}
-_holders_lock = threading.Lock()
+_cache: VersionedCache[LocationIndex] = VersionedCache(repository.geo_version, _build)
 
 
 def current_index(session: Session, refresh_seconds: float = 5.0) -> LocationIndex:
-    """Reads only, without flushing the caller's pending writes: a flush could wait on a row lock while this
-    thread holds the index lock that another request, owning that row lock, is waiting for."""
-    with session.no_autoflush:
-        return _current_index(session, refresh_seconds)
-
-
-def _current_index(session: Session, refresh_seconds: float) -> LocationIndex:
-    key = str(session.get_bind().engine.url)
-    with _holders_lock:
-        holder = _holders.setdefault(key, _Holder())
-    now = time.monotonic()
-    index = holder.index
-    if index is not None and now - holder.checked_at < refresh_seconds:
-        return index
-    version = repository.geo_version(session)
-    if index is not None and index.version == version:
-        holder.checked_at = now
-        return index
-    with holder.lock:
-        if holder.index is None or holder.index.version != version:
-            micro, grids = repository.all_index_rows(session)
-            holder.index = LocationIndex(version, micro, grids)
-        holder.checked_at = now
-        return holder.index
+    """This process's index for the session's database (kit/versioned.py: rebuilt when grids changed)."""
+    return _cache.get(session, refresh_seconds)
 
 
 def forget(session: Session) -> None:
     """Drop this database's cached index (tests, after a schema reset)."""
-    with _holders_lock:
-        _holders.pop(str(session.get_bind().engine.url), None)
+    _cache.forget(session)
