@@ -584,8 +584,7 @@ def intake(ctx: Ctx, data: IntakeIn, idempotency_key: str | None = None) -> tupl
     loc = org_service.locate(s, data.lon, data.lat, ctx.settings.geo_refresh_seconds)
     if loc is None:
         raise ValidationFailed(f"位置不在{ctx.settings.district_name}的任何网格内，请在地图上重新选点", field="location")
-    if channel == Channel.hotline and not data.caller_phone and not data.caller_name:
-        pass  # anonymous calls are allowed
+    # Anonymous calls are allowed: a hotline case needs neither the caller's name nor phone.
     if data.self_handled:
         if loc.grid_id not in actor.grid_ids or not actor.can("cases.intake"):
             raise ValidationFailed("只有本网格的网格员可以就地处置", field="self_handled")
