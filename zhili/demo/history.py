@@ -467,7 +467,7 @@ class _Generator:
         plan.stuck = not forced and rng.random() < 0.012
         plan.rework = rng.random() < 0.06
         lead_slowness = self.world.slowness.get(self.world.route(leaf, case["area_path"]).id, 1.0)
-        plan.pace = min(3.0, float(self.nrng.lognormal(np.log(0.42 * lead_slowness), 0.55)))
+        plan.pace = min(3.0, float(self.nrng.lognormal(np.log(0.34 * lead_slowness), 0.55)))
         plan.rate = channel in ("hotline", "resident", "open311") and rng.random() < 0.65
         plan.satisfaction = rng.choices(["satisfied", "basic", "unsatisfied"], [80, 14, 6])[0]
         if plan.pace > 1.0 and plan.satisfaction == "satisfied" and rng.random() < 0.3:

@@ -270,7 +270,9 @@ def _play(life: Life, plan: Plan, rng: random.Random, lead: Dept, alternative: D
     t = max(t, t_done, c["updated_at"] + timedelta(minutes=30))
     reply = texts.reply_text(rng, close_criteria)
     t = _replies(life, t, rng, depts, reply)
-    t = cal.add_working_seconds(t, rng.uniform(0.3, 10) * HOUR)
+    # Verification on site follows the reply within hours, sooner for a short limit (a 2-hour urgent case is
+    # checked within the hour): a case's lateness comes from its pace, not from the checker.
+    t = life.later(t, min(rng.uniform(0.3, 10) * HOUR, rng.uniform(0.05, 0.25) * limit))
     if plan.rework:
         reason = rng.choice(texts.REWORK_REASONS)
 
@@ -281,7 +283,7 @@ def _play(life: Life, plan: Plan, rng: random.Random, lead: Dept, alternative: D
         life.step(t, "verify_fail", "网格员", reason=reason, apply=fail)
         t = life.later(t, rng.uniform(0.1, 0.5) * limit)
         t = _replies(life, t, rng, [lead], "已按核查意见重新整改：" + close_criteria, only_lead=True)
-        t = cal.add_working_seconds(t, rng.uniform(0.3, 8) * HOUR)
+        t = life.later(t, min(rng.uniform(0.3, 8) * HOUR, rng.uniform(0.05, 0.25) * limit))
     _close(life, t, rng)
     if not plan.rate:
         return
