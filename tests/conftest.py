@@ -25,6 +25,8 @@ from zhili.models import metadata
 
 crypto.configure(TEST_KEY)
 REQUIRE_PG = bool(os.environ.get("ZHILI_REQUIRE_POSTGRES"))
+# Tests read figures right after changing cases: the read side refreshes on every read (production: once a minute).
+os.environ.setdefault("ZHILI_ANALYSIS_REFRESH_SECONDS", "0")
 
 
 def _postgres_url() -> str:

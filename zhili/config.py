@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     case_number_prefix: str = "YZ"
     # How often (seconds) a process checks whether grids changed and its spatial index must be rebuilt.
     geo_refresh_seconds: float = 5.0
+    # The read side (indicators, charts) is brought up to date with changed cases at most this often by a reader,
+    # and every minute by the `analysis.refresh` job: figures lag changes by at most this. 0: on every read.
+    analysis_refresh_seconds: float = 60.0
     # Run the periodic jobs in a thread inside `zhili serve` (the embedded default); set false when separate
     # `zhili worker` processes run them.
     embedded_worker: bool = True
