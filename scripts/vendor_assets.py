@@ -14,6 +14,7 @@ VENDOR = ROOT / "zhili" / "web" / "static" / "vendor"
 FILES = {
     "leaflet": [("dist/leaflet.js", "leaflet/leaflet.js"), ("dist/leaflet.css", "leaflet/leaflet.css"),
                 ("dist/images", "leaflet/images"), ("LICENSE", "leaflet/LICENSE")],
+    "echarts": [("dist/echarts.common.min.js", "echarts/echarts.common.min.js"), ("LICENSE", "echarts/LICENSE")],
 }
 
 
