@@ -29,6 +29,7 @@ $(VENDOR_STAMP): node_modules/.package-lock.json scripts/vendor_assets.py
 assets: $(BIN)/python $(VENDOR_STAMP)
 
 setup: $(VENV)/.installed assets
+	bash scripts/ensure_fonts.sh
 
 demo: setup
 	$(BIN)/zhili demo --serve
@@ -38,6 +39,7 @@ serve: setup
 
 test: $(VENV)/.installed-test assets
 	bash scripts/ensure_browser.sh
+	bash scripts/ensure_fonts.sh
 	$(BIN)/ruff check zhili tests benchmarks scripts
 	$(BIN)/mypy zhili
 	$(BIN)/pytest -n 2

@@ -25,6 +25,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, then seed the built-in roles and the singleton rows (idempotent)."""
+    from zhili.assessment import defaults as assessment_defaults
     from zhili.auth import service as auth_service
     from zhili.open311 import seed as open311_seed
     from zhili.taxonomy import seed as taxonomy_seed
@@ -39,6 +40,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         taxonomy_seed.seed_categories(session)
         workcal_service.seed_from_package(session)
         open311_seed.seed_attributes(session)
+        if revision == "head":  # the assessment tables exist from revision 0004 on
+            assessment_defaults.seed_default_schemes(session)
 
 
 def current(engine: Engine) -> str | None:
