@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.addresses.matrix import MATRIX as ADDRESSES
+from tests.analysis.matrix import MATRIX as ANALYSIS
+from tests.assessment.matrix import MATRIX as ASSESSMENT
 from tests.brain.matrix import MATRIX as BRAIN
 from tests.cases.matrix import MATRIX as CASES
 from tests.cases.matrix_pages import MATRIX as CASE_PAGES
+from tests.insight.matrix import MATRIX as INSIGHT
+from tests.monitor.matrix import MATRIX as MONITOR
 from tests.notify.matrix import MATRIX as NOTIFY
 from tests.open311.matrix import MATRIX as OPEN311
 from tests.taxonomy.matrix import MATRIX as TAXONOMY
@@ -17,3 +21,7 @@ DOMAIN_MATRICES: list[dict[tuple[str, str], list[Any]]] = [CASES, NOTIFY, WORKCA
 DOMAIN_MATRICES.append(OPEN311)
 DOMAIN_MATRICES.append(ADDRESSES)
 DOMAIN_MATRICES.append(BRAIN)
+DOMAIN_MATRICES.append(MONITOR)
+DOMAIN_MATRICES.append(ANALYSIS)
+DOMAIN_MATRICES.append(ASSESSMENT)
+DOMAIN_MATRICES.append(INSIGHT)

@@ -143,10 +143,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(addresses_api.router)
     app.include_router(brain_api.router)
     app.include_router(brain_views.router)
+    from zhili.analysis import api as analysis_api
+    from zhili.analysis import views as analysis_views
+
+    app.include_router(analysis_api.router)
+    app.include_router(analysis_views.router)
     from zhili.open311 import api as open311_api
     from zhili.open311 import views as open311_views
 
     app.include_router(open311_api.router)
     app.include_router(open311_views.router)
     open311_api.install(app)  # errors under /open311 in the GeoReport v2 format
+    from zhili.assessment import api as assessment_api
+    from zhili.assessment import views as assessment_views
+
+    app.include_router(assessment_api.router)
+    app.include_router(assessment_views.router)
+    from zhili.monitor import api as monitor_api
+    from zhili.monitor import views as monitor_views
+
+    app.include_router(monitor_api.router)
+    app.include_router(monitor_views.router)
+    from zhili.insight import api as insight_api
+    from zhili.insight import views as insight_views
+
+    app.include_router(insight_api.router)
+    app.include_router(insight_views.router)
     return app

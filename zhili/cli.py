@@ -26,6 +26,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 app.add_typer(auth_app, name="auth")
 app.add_typer(brain_app, name="brain")
+report_app = typer.Typer(help="报表：指标与月度报告", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 console = Console()
 
 
@@ -140,6 +142,11 @@ def demo(
                     from zhili.demo.history import generate_cases
 
                     generate_cases(session, settings, cases, seed=seed, progress=progress)
+                    from zhili.analysis import rollup
+
+                    progress("指标汇总", 0, 1)
+                    rollup.rebuild_all(session, settings)  # the history was written around the ORM
+                    progress("指标汇总", 1, 1)
                     from zhili.brain import service as brain_service
 
                     progress("训练分类模型", 0, 1)
@@ -148,6 +155,18 @@ def demo(
                     if trained.model is not None and trained.activated:
                         console.print(f"分类模型 v{trained.model.version}：交叉验证准确率 "
                                       f"{trained.model.scores['accuracy']:.3f}")
+                    from zhili.insight import runs as insight_runs
+
+                    progress("案件量预测", 0, 1)
+                    run = insight_runs.run_forecasts(session)  # the forecasts page is not empty on day one
+                    insight_runs.detect_anomalies(session)
+                    progress("案件量预测", 1, 1)
+                    console.print(f"案件量预测：{run.series_count} 条序列，{run.seconds:.1f} 秒")
+                    from zhili.assessment.jobs import demo_scores
+
+                    progress("考核评分（近 3 个月）", 0, 1)
+                    demo_scores(session)
+                    progress("考核评分（近 3 个月）", 1, 1)
     if logins:
         table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}）")
         table.add_column("用户名", no_wrap=True)
@@ -222,6 +241,60 @@ def import_grids(file: Path) -> None:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
     console.print(f"新增网格 {result.created} 个，更新 {result.updated} 个，微网格 {result.micro_grids} 个")
+
+
+@import_app.command("cases")
+def import_cases_cmd(
+    file: Path = typer.Argument(..., help="案件导出文件（.csv 或 .xlsx）"),
+    mapping: Path = typer.Option(..., "--mapping", help="映射文件（YAML），见 zhili/imports/examples/cases_mapping.yaml"),
+    source: str | None = typer.Option(None, "--source", help="来源系统名（默认取映射文件的 source）"),
+    rejects: Path | None = typer.Option(None, "--rejects", help="被拒行报告（csv）；默认 FILE 旁的 *.rejects.csv"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只检查，不写入数据库"),
+) -> None:
+    """Import a legacy system's case history; exit 0 when it ran, 2 for a bad mapping or file."""
+    import time
+
+    from zhili.auth.actor import system_actor
+    from zhili.db import make_sessionmaker
+    from zhili.imports.cases import import_cases
+    from zhili.imports.mapping import ImportMappingError
+    from zhili.imports.reader import ImportFileError
+
+    report = rejects or file.with_name(file.stem + ".rejects.csv")
+    settings = get_settings()
+    engine = _engine()
+    try:
+        with Progress(TextColumn("导入案件"), BarColumn(), TextColumn("已读 {task.completed:,.0f} 行"),
+                      TextColumn("{task.fields[rate]} 行/秒"), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task("import", total=None, rate="-")
+            started = time.perf_counter()
+
+            def progress(read: int) -> None:
+                rate = read / max(time.perf_counter() - started, 1e-6)
+                bar.update(task, completed=read, rate=f"{rate:,.0f}")
+
+            summary = import_cases(make_sessionmaker(engine), settings, system_actor(), file, mapping,
+                                   source=source, rejects=report, dry_run=dry_run, progress=progress)
+    except (ImportMappingError, ImportFileError) as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    rate = summary.read / summary.seconds if summary.seconds else 0.0
+    console.print(f"{'（试运行，未写入）' if summary.dry_run else ''}来源 {summary.source}，文件 {summary.file}：读取 "
+                  f"{summary.read} 行，导入 {summary.imported} 件，已存在 {summary.present} 件，拒绝 {summary.rejected} 行"
+                  f"；用时 {summary.seconds:.1f} 秒（{rate:,.0f} 行/秒）")
+    if summary.categories_created:
+        console.print(f"新建导入分类 {summary.categories_created} 个（在“历史导入”分类下）")
+    if summary.rejected:
+        fields = "、".join(f"{k} {v} 行" for k, v in sorted(summary.rejects_by_field.items()))
+        console.print(f"[yellow]被拒行（{fields}）已写入 {report}[/yellow]")
+        for row, sid, _, reason in summary.first_rejects[:5]:
+            console.print(f"  第 {row} 行 {sid}：{reason}")
+    if summary.refresh_error:
+        console.print(f"[yellow]案件已导入，但分析汇总刷新失败（稍后可重建）：{summary.refresh_error}[/yellow]")
+    elif summary.first_day and not summary.dry_run and not summary.refreshed:
+        console.print("[yellow]分析汇总未刷新（分析模块未就绪）[/yellow]")
 
 
 @export_app.command("grids")
@@ -339,9 +412,56 @@ def brain_evaluate(file: Path, text_col: list[str] = typer.Option(..., "--text-c
     console.print(table)
 
 
+@report_app.command("indicators")
+def report_indicators(
+    start: str = typer.Option(..., "--from", help="开始日期 YYYY-MM-DD（北京时间，含）"),
+    end: str = typer.Option(..., "--to", help="结束日期 YYYY-MM-DD（含）"),
+    by: str | None = typer.Option(None, "--by", help="分组：department|street|community|grid|category|runway|channel|day|week|month"),
+    fmt: str = typer.Option("table", "--format", help="table|json|csv（csv 为带 BOM 的 UTF-8，Excel 可直接打开）"),
+) -> None:
+    """Every standard indicator over a period (指标), whole district or per breakdown, to stdout."""
+    from zhili.analysis.report import render_indicators
+    from zhili.kit.errors import ZhiliError
+
+    _, tx = _system_session(_engine())
+    try:
+        with tx as session:
+            out = render_indicators(session, start, end, by, fmt, get_settings())
+    except ZhiliError as exc:
+        Console(stderr=True).print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    if isinstance(out, str):
+        sys.stdout.write(out)
+    else:  # as wide as the table needs: a breakdown by month has 18 columns, wider than a pipe's 80
+        from rich.measure import Measurement
+
+        need = Measurement.get(console, console.options.update(width=10_000), out).maximum
+        Console(width=max(console.width, need)).print(out)
+
+
+@report_app.command("monthly")
+def report_monthly(month: str = typer.Option(..., "--month", help="月份 YYYY-MM，如 2026-10"),
+                   output: Path = typer.Option(Path("."), "--output", "-o", help="输出目录")) -> None:
+    """The monthly report (月度报告) as xlsx and PDF; scores the month with every active scheme first if needed."""
+    from zhili.assessment.reports import write_monthly
+    from zhili.auth.actor import system_actor
+    from zhili.kit.errors import ZhiliError
+
+    _, tx = _system_session(_engine())
+    try:
+        with tx as session:
+            paths = write_monthly(session, system_actor(), get_settings(), month, output)
+    except ZhiliError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    for path in paths:
+        console.print(f"已生成 {path}")
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
     main()
+

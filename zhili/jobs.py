@@ -55,10 +55,34 @@ def _retrain_classifier(session: Session, settings: Settings) -> object:
     return service.retrain_job(session, settings)
 
 
+def _assessment_last_month(session: Session, settings: Settings) -> object:
+    from zhili.assessment import jobs
+
+    return jobs.score_last_month(session, settings)
+
+
 def _case_warnings(session: Session, settings: Settings) -> object:
     from zhili.cases import service
 
     return service.mark_warnings(session, settings)
+
+
+def _analysis_refresh(session: Session, settings: Settings) -> object:
+    from zhili.analysis import rollup
+
+    return rollup.refresh(session, settings)
+
+
+def _insight_forecast(session: Session, settings: Settings) -> object:
+    from zhili.insight import jobs
+
+    return jobs.forecast_job(session, settings)
+
+
+def _insight_anomalies(session: Session, settings: Settings) -> object:
+    from zhili.insight import jobs
+
+    return jobs.anomalies_job(session, settings)
 
 
 JOBS: list[Job] = [
@@ -66,6 +90,10 @@ JOBS: list[Job] = [
     Job("audit.purge", timedelta(days=1), _purge_audit),
     Job("auth.purge_sessions", timedelta(hours=1), _purge_sessions),
     Job("brain.retrain_classifier", timedelta(days=1), _retrain_classifier),
+    Job("assessment.score_last_month", timedelta(hours=6), _assessment_last_month),
+    Job("analysis.refresh", timedelta(minutes=1), _analysis_refresh),
+    Job("insight.forecast", timedelta(days=1), _insight_forecast),
+    Job("insight.anomalies", timedelta(hours=1), _insight_anomalies),
 ]
 
 
