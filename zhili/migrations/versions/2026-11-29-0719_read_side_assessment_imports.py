@@ -1,4 +1,4 @@
-"""issue5
+"""Issue 5: the read side (per-case facts, daily rollup, slices, refresh queue), monitor indexes, analysis (forecasts, alerts), assessment (schemes, runs, scores), import keys
 
 Revision ID: 0004
 Revises: 0003
