@@ -68,7 +68,31 @@ class CaseFact(Base):
     wall_bucket: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
 
 
-class DailyRollup(Base):
+class SummedMeasures:
+    """The additive measures (indicators.MEASURE_FIELDS) that the rollup and the slices both hold."""
+
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    dispatched: Mapped[int] = mapped_column(Integer, default=0)
+    sent_back: Mapped[int] = mapped_column(Integer, default=0)
+    intake_closed: Mapped[int] = mapped_column(Integer, default=0)
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    grid_reported: Mapped[int] = mapped_column(Integer, default=0)
+    self_handled: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    with_deadline: Mapped[int] = mapped_column(Integer, default=0)
+    ontime: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    reworked: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    wall_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    work_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class DailyRollup(SummedMeasures, Base):
     __tablename__ = "analysis_daily"
     __table_args__ = (Index("ix_analysis_daily_day", "day"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,25 +103,6 @@ class DailyRollup(Base):
     department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     category_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    registered: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched: Mapped[int] = mapped_column(Integer, default=0)
-    sent_back: Mapped[int] = mapped_column(Integer, default=0)
-    intake_closed: Mapped[int] = mapped_column(Integer, default=0)
-    repeat: Mapped[int] = mapped_column(Integer, default=0)
-    grid_reported: Mapped[int] = mapped_column(Integer, default=0)
-    self_handled: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    with_deadline: Mapped[int] = mapped_column(Integer, default=0)
-    ontime: Mapped[int] = mapped_column(Integer, default=0)
-    overdue: Mapped[int] = mapped_column(Integer, default=0)
-    reworked: Mapped[int] = mapped_column(Integer, default=0)
-    extended: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    wall_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    work_seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 SLICE_DIMS = ("all", "community", "grid", "department", "category", "channel")
@@ -105,7 +110,7 @@ WORK_HIST = tuple(f"hw{k:02d}" for k in range(BUCKETS))  # closures per working-
 WALL_HIST = tuple(f"hx{k:02d}" for k in range(BUCKETS))  # closures per wall-duration bucket
 
 
-class Slice(Base):
+class Slice(SummedMeasures, Base):
     """Sums of one dimension's key over a day ("d") or a calendar month ("m", period = its first day)."""
 
     __tablename__ = "analysis_slices"
@@ -115,25 +120,6 @@ class Slice(Base):
     period: Mapped[date] = mapped_column(Date)
     dim: Mapped[str] = mapped_column(String(12))  # SLICE_DIMS
     key: Mapped[str | None] = mapped_column(String(24), nullable=True)  # the id or channel as text; None: unset
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    registered: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched: Mapped[int] = mapped_column(Integer, default=0)
-    sent_back: Mapped[int] = mapped_column(Integer, default=0)
-    intake_closed: Mapped[int] = mapped_column(Integer, default=0)
-    repeat: Mapped[int] = mapped_column(Integer, default=0)
-    grid_reported: Mapped[int] = mapped_column(Integer, default=0)
-    self_handled: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    with_deadline: Mapped[int] = mapped_column(Integer, default=0)
-    ontime: Mapped[int] = mapped_column(Integer, default=0)
-    overdue: Mapped[int] = mapped_column(Integer, default=0)
-    reworked: Mapped[int] = mapped_column(Integer, default=0)
-    extended: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    wall_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    work_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     for _name in (*WORK_HIST, *WALL_HIST):
         vars()[_name] = mapped_column(_name, Integer, default=0)
     del _name
