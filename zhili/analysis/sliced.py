@@ -285,17 +285,21 @@ def _values_sqlite(session: Session, q: Any, kind: str, wants: list[Want]) -> di
 
 
 def _pg_sql(kind: str, arrays: str, names: str, join: str) -> Any:
+    """Each wanted group's values at its ranks: a LATERAL index scan of that group's bucket, sorted, OFFSET to the
+    lower rank (one window over every group's whole bucket sorted them all: 3-5x slower at 5 M)."""
     return text(f"""
-        SELECT g, b, rn, s FROM (
-          SELECT w.g, w.b, w.r1, w.r2, f.{kind}_seconds AS s,
-                 row_number() OVER (PARTITION BY w.g, w.b ORDER BY f.{kind}_seconds) - 1 AS rn
-          FROM unnest(CAST(:g AS int[]), CAST(:b AS int[]), CAST(:r1 AS int[]), CAST(:r2 AS int[]), {arrays})
-               AS w(g, b, r1, r2, {names})
-          JOIN analysis_case_facts f ON f.{kind}_bucket = w.b AND {join}) x
-        WHERE rn = r1 OR rn = r2""")
+        SELECT w.g, w.b, w.r1 + y.i - 1 AS rn, y.s
+        FROM unnest(CAST(:g AS int[]), CAST(:b AS int[]), CAST(:r1 AS int[]), CAST(:r2 AS int[]), {arrays})
+             AS w(g, b, r1, r2, {names})
+        CROSS JOIN LATERAL (
+          SELECT z.s, row_number() OVER (ORDER BY z.s) AS i FROM (
+            SELECT f.{kind}_seconds AS s FROM analysis_case_facts f
+            WHERE f.{kind}_bucket = w.b AND {join}
+            ORDER BY f.{kind}_seconds OFFSET w.r1 LIMIT w.r2 - w.r1 + 1) z) y""")
 
 
 def _run(session: Session, sql: Any, wants: list[Want], params: dict[str, Any]) -> dict[tuple[int, int, int], float]:
     params = {"g": [w.group for w in wants], "b": [w.bucket for w in wants], "r1": [w.ranks[0] for w in wants],
               "r2": [w.ranks[-1] for w in wants], **params}
+    session.execute(text("SET LOCAL work_mem = '64MB'"))  # a year's median bucket (~400 k values) sorts in memory
     return {(g, b, rn): s for g, b, rn, s in session.execute(sql, params)}
