@@ -94,7 +94,10 @@ class SummedMeasures:
 
 class DailyRollup(SummedMeasures, Base):
     __tablename__ = "analysis_daily"
-    __table_args__ = (Index("ix_analysis_daily_day", "day"),)
+    # A district-wide reader scans days; a street, community or department reader its own keys' days.
+    __table_args__ = (Index("ix_analysis_daily_day", "day"),
+                      Index("ix_analysis_daily_community_day", "community_id", "day"),
+                      Index("ix_analysis_daily_department_day", "department_id", "day"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     street_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -104,6 +104,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('analysis_daily', schema=None) as batch_op:
         batch_op.create_index('ix_analysis_daily_day', ['day'], unique=False)
+        batch_op.create_index('ix_analysis_daily_community_day', ['community_id', 'day'], unique=False)
+        batch_op.create_index('ix_analysis_daily_department_day', ['department_id', 'day'], unique=False)
 
     op.create_table('analysis_dirty',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -479,6 +481,8 @@ def downgrade() -> None:
 
     op.drop_table('analysis_dirty')
     with op.batch_alter_table('analysis_daily', schema=None) as batch_op:
+        batch_op.drop_index('ix_analysis_daily_department_day')
+        batch_op.drop_index('ix_analysis_daily_community_day')
         batch_op.drop_index('ix_analysis_daily_day')
 
     op.drop_table('analysis_daily')
