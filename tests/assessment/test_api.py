@@ -106,3 +106,23 @@ def test_cli_monthly(db, world, engine, tmp_path: Path, monkeypatch) -> None:  #
     assert files == ["社会治理月度报告-2026-10.pdf", "社会治理月度报告-2026-10.xlsx"]
     wb = load_workbook(tmp_path / "out" / "社会治理月度报告-2026-10.xlsx")
     assert len([n for n in wb.sheetnames if n.startswith("排名")]) == 5  # the CLI scored every default scheme
+
+
+def test_ranking_page_pages_through_many_units(db, world, as_persona, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Thousands of grid workers would make one page of thousands of rows: the ranking is shown a page at a time."""
+    from zhili.assessment import views
+
+    monkeypatch.setattr(views, "PAGE_ROWS", 2)
+    _cases(db, world)
+    with clock.frozen(NOW):
+        leader = as_persona("leader")
+        sid = leader.get("/api/assessment/schemes").json()[0]["id"]
+        assert leader.post(f"/api/assessment/schemes/{sid}/runs", json={"month": "2026-10"}).status_code == 200
+        labels = [x["unit_label"] for x in leader.get(f"/api/assessment/schemes/{sid}/ranking?month=2026-10"
+                                                      ).json()["scores"]]
+        assert len(labels) == 5
+        first = leader.get(f"/gov/assessment?scheme={sid}&month=2026-10").text
+        assert "第 1 / 3 页" in first and f"scheme={sid}&amp;month=2026-10&amp;page=2" in first
+        assert sum(label in first for label in labels) == 2
+        last = leader.get(f"/gov/assessment?scheme={sid}&month=2026-10&page=9").text  # past the end: the last page
+        assert "第 3 / 3 页" in last and sum(label in last for label in labels) == 1

@@ -22,13 +22,15 @@ router = APIRouter(include_in_schema=False)
 SchemeId = Annotated[int, Path(ge=1, le=2_000_000_000)]
 UnitId = Annotated[int, Path(ge=1, le=2_000_000_000)]
 BLANK_ITEMS, BLANK_DEDUCTIONS = 3, 2
+PAGE_ROWS = 100
 
 
 @router.get("/gov/assessment")
 def ranking_page(request: Request, actor: CurrentActor, session: DbSession,
                  scheme: int | None = Query(default=None, ge=1, le=2_000_000_000),
                  month: str | None = Query(default=None, max_length=10),
-                 done: int = Query(default=0, ge=0, le=1)) -> HTMLResponse:
+                 done: int = Query(default=0, ge=0, le=1),
+                 page: int = Query(default=1, ge=1, le=100_000)) -> HTMLResponse:
     schemes = service.list_schemes(session, actor)
     chosen = next((s for s in schemes if s.id == scheme), schemes[0] if schemes else None)
     if scheme is not None and chosen is not None and chosen.id != scheme:
@@ -37,8 +39,14 @@ def ranking_page(request: Request, actor: CurrentActor, session: DbSession,
     if chosen is not None:
         p = service.period(month) if month else (service.latest_period(session, chosen.id) or service.period(None))
         ranking = service.ranking(session, actor, chosen.id, p)
+    # A district's grid workers are thousands of rows, each with a breakdown: one page of PAGE_ROWS at a time.
+    total_rows = len(ranking.rows) if ranking else 0
+    pages = max(1, -(-total_rows // PAGE_ROWS))
+    page = min(page, pages)
+    shown = ranking.rows[(page - 1) * PAGE_ROWS:page * PAGE_ROWS] if ranking else []
     return render(request, "assessment/ranking.html", {
         "schemes": schemes, "chosen": chosen, "r": ranking, "kinds": scoring.UNIT_KINDS,
+        "shown": shown, "page": page, "pages": pages,
         "can_manage": actor.can("assessment.manage"), "month": ranking.period.label if ranking else "",
         "notice": "已计算，排名已更新" if done else None})
 
