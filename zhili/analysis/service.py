@@ -321,29 +321,35 @@ def _medians(session: Session, actor: Actor, q: IndicatorQuery, filters: Filters
     """Exact medians of the closed cases' durations, from the facts (indexed by closed day)."""
     t = CaseFact
     where = [t.closed_day >= q.start, t.closed_day <= q.end, *_where(session, actor, filters, t)]
-    postgres = session.get_bind().dialect.name == "postgresql"
+    if session.get_bind().dialect.name != "postgresql":
+        return _medians_in_python(session, q, where, dims)
     out: dict[Key, Medians] = {}
     total = Medians()
     for by in ([None, q.by] if q.by else [None]):
-        if postgres:
-            rows = [(r.key, r.work, r.wall) for r in
-                    repo.duration_medians(session, where, _pg_group(by, dims))]
-            meds = {(_pg_key(by, k)): Medians(_hours(w), _hours(x)) for k, w, x in rows}
-        else:
-            fold = _fold(by, dims)
-            work: dict[Key, list[float]] = defaultdict(list)
-            wall: dict[Key, list[float]] = defaultdict(list)
-            for r in repo.durations(session, where, _base_column(by, t, t.closed_day)):
-                k = fold(r.key) if by else None
-                work[k].append(r.work_seconds)
-                wall[k].append(r.wall_seconds)
-            meds = {k: Medians(_hours(ind.median(sorted(work[k]))), _hours(ind.median(sorted(wall[k]))))
-                    for k in work}
+        rows = [(r.key, r.work, r.wall) for r in repo.duration_medians(session, where, _pg_group(by, dims))]
+        meds = {(_pg_key(by, k)): Medians(_hours(w), _hours(x)) for k, w, x in rows}
         if by is None:
             total = meds.get(None, Medians())
         else:
             out = meds
     return out, total
+
+
+def _medians_in_python(session: Session, q: IndicatorQuery, where: list[ColumnElement[bool]],
+                       dims: Dimensions) -> tuple[dict[Key, Medians], Medians]:
+    """SQLite: the matching facts' durations read once, grouped in Python; the total from the same values."""
+    t = CaseFact
+    fold = _fold(q.by, dims)
+    work: dict[Key, list[float]] = defaultdict(list)
+    wall: dict[Key, list[float]] = defaultdict(list)
+    for r in repo.durations(session, where, _base_column(q.by, t, t.closed_day)):
+        k = fold(r.key) if q.by else None
+        work[k].append(r.work_seconds)
+        wall[k].append(r.wall_seconds)
+    total = Medians(_hours(ind.median(sorted(v for vs in work.values() for v in vs))),
+                    _hours(ind.median(sorted(v for vs in wall.values() for v in vs))))
+    out = {k: Medians(_hours(ind.median(sorted(work[k]))), _hours(ind.median(sorted(wall[k])))) for k in work}
+    return (out if q.by else {}), total
 
 
 def _pg_group(by: str | None, dims: Dimensions) -> Any:
