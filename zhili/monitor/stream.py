@@ -9,11 +9,10 @@ id>.<order id>.<anomaly id>"), which the browser sends back as `Last-Event-ID` w
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from zhili.kit import sse
 from zhili.monitor.schemas import Alert, Snapshot
 
 RETRY_MS = 3000
@@ -36,30 +35,19 @@ def _counters(s: Snapshot) -> tuple[int, ...]:
 async def events(poll: Poll, cursor: Cursor, timeout: float, poll_seconds: float = POLL_SECONDS,
                  heartbeat_seconds: float = HEARTBEAT_SECONDS) -> AsyncIterator[str]:
     """Yield SSE frames: the retry hint, a snapshot, then new alerts and changed snapshots as they appear, a
-    heartbeat when quiet, and the retry hint again after `timeout` seconds."""
-    start = time.monotonic()
-    deadline = start + timeout
-    quiet_since = start
+    heartbeat when quiet, and the retry hint again after `timeout` seconds (kit.sse)."""
     last: tuple[int, ...] | None = None
-    yield f"retry: {RETRY_MS}\n\n"
-    while True:
+
+    async def step() -> tuple[list[str], bool]:
+        nonlocal cursor, last
         snap, alerts, cursor = await poll(cursor)
-        sent = False
         ident = ".".join(str(c) for c in cursor)
-        for alert in alerts:
-            yield frame("alert", json.dumps(alert.model_dump(mode="json"), ensure_ascii=False), ident)
-            sent = True
+        out = [frame("alert", json.dumps(a.model_dump(mode="json"), ensure_ascii=False), ident) for a in alerts]
         if _counters(snap) != last:
             last = _counters(snap)
-            yield frame("snapshot", json.dumps(snap.model_dump(mode="json"), ensure_ascii=False), ident)
-            sent = True
-        now = time.monotonic()
-        if sent:
-            quiet_since = now
-        elif now - quiet_since >= heartbeat_seconds:
-            quiet_since = now
-            yield ": heartbeat\n\n"
-        if now >= deadline:
-            break
-        await asyncio.sleep(min(poll_seconds, max(0.0, deadline - now)))
-    yield f"retry: {RETRY_MS}\n\n"
+            out.append(frame("snapshot", json.dumps(snap.model_dump(mode="json"), ensure_ascii=False), ident))
+        return out, False
+
+    async for f in sse.paced(step, timeout, retry_ms=RETRY_MS, poll_seconds=poll_seconds,
+                             heartbeat_seconds=heartbeat_seconds):
+        yield f

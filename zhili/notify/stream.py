@@ -9,11 +9,10 @@ fails, or at the latest when the stream times out.)
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from zhili.kit import sse
 from zhili.notify.schemas import NotificationRead
 
 RETRY_MS = 2000
@@ -31,24 +30,16 @@ async def events(
     poll_seconds: float = POLL_SECONDS, heartbeat_seconds: float = HEARTBEAT_SECONDS, batch: int = 100,
 ) -> AsyncIterator[str]:
     """Yield SSE frames: the retry hint, each notification after `last_id` as it appears, a comment heartbeat
-    when quiet, and the retry hint again when `timeout` seconds have passed."""
-    start = time.monotonic()
-    deadline = start + timeout
-    quiet_since = start
-    yield f"retry: {RETRY_MS}\n\n"
-    while True:
-        items = await poll(last_id)
+    when quiet, and the retry hint again when `timeout` seconds have passed (kit.sse)."""
+    cursor = last_id
+
+    async def step() -> tuple[list[str], bool]:
+        nonlocal cursor
+        items = await poll(cursor)
         for item in items:
-            last_id = max(last_id, item.id)
-            yield event(item)
-        now = time.monotonic()
-        if items:
-            quiet_since = now
-        elif now - quiet_since >= heartbeat_seconds:
-            quiet_since = now
-            yield ": heartbeat\n\n"
-        if now >= deadline:
-            break
-        if len(items) < batch:  # after a full batch more may be waiting: poll again at once
-            await asyncio.sleep(min(poll_seconds, max(0.0, deadline - now)))
-    yield f"retry: {RETRY_MS}\n\n"
+            cursor = max(cursor, item.id)
+        return [event(item) for item in items], len(items) >= batch  # a full batch: more may be waiting
+
+    async for f in sse.paced(step, timeout, retry_ms=RETRY_MS, poll_seconds=poll_seconds,
+                             heartbeat_seconds=heartbeat_seconds):
+        yield f
