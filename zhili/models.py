@@ -14,6 +14,7 @@ from zhili.monitor import models as monitor_models  # noqa: F401
 from zhili.notify import models as notify_models  # noqa: F401
 from zhili.open311 import models as open311_models  # noqa: F401
 from zhili.org import models as org_models  # noqa: F401
+from zhili.registry import models as registry_models  # noqa: F401
 from zhili.taxonomy import models as taxonomy_models  # noqa: F401
 from zhili.workcal import models as workcal_models  # noqa: F401
 

@@ -8,6 +8,7 @@ on a protected value (a phone, an ID number) needs no decryption.
 from __future__ import annotations
 
 import base64
+import json
 import hmac
 import os
 import secrets
@@ -17,7 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as chmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -102,3 +103,17 @@ class EncryptedString(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else decrypt(value)
+
+
+class EncryptedJSON(EncryptedString):
+    """A JSON value (dict or list) stored as one SM4-GCM ciphertext: a source record's values, a conflict's
+    side-by-side values. Unbounded text; the audit log shows it as "***" like any encrypted column."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: object, dialect: Dialect) -> str | None:  # type: ignore[override]
+        return None if value is None else encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> object:  # type: ignore[override]
+        return None if value is None else json.loads(decrypt(value))
