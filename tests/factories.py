@@ -115,7 +115,7 @@ class World:
 
 
 PERSONAS = ["admin", "leader", "operator", "street", "street2", "community", "grid_a", "grid_b", "dept",
-            "resident", "ops", "cg", "zj", "s1dept"]
+            "resident", "ops", "cg", "zj", "s1dept", "ga"]
 
 
 def build_world(session: Session) -> World:
@@ -181,13 +181,18 @@ def build_world(session: Session) -> World:
         "resident": make_user(session, "resident", ["resident"], [ScopeSpec(grid_id=grid_a.id)], phone="13911112222"),
         "ops": make_user(session, "ops", ["community_operator"], [area(c1)]),
     }
+    from tests.registry.world import add_registry
+
+    registry_departments = add_registry(session, district.id, district.path)
+    users["ga"] = make_user(session, "ga", ["dept_handler"], [ScopeSpec(department_id=registry_departments["ga"].id)])
     from zhili.taxonomy.seed import seed_default_rules
 
     seed_default_rules(session)
     return World(
         areas={"city": city, "district": district, "s1": s1, "s2": s2, "c1": c1, "c1b": c1b, "c2": c2},
         grids={"a": grid_a, "b": grid_b, "c": grid_c},
-        departments={"center": center, "cg": cg, "s2_center": s2_center, "s1_center": s1_center, "zj": zj},
+        departments={"center": center, "cg": cg, "s2_center": s2_center, "s1_center": s1_center, "zj": zj,
+                     **registry_departments},
         users=users,
         staff=staff,
     )

@@ -23,7 +23,8 @@ def street_admin(db, world):  # type: ignore[no-untyped-def]
         s.add(role)
         s.flush()
         for perm in ("users.manage", "org.read", "staff.read", "map.view", "cases.read", "cases.intake",
-                     "cases.dispatch", "cases.verify", "cockpit.view", "analysis.view", "assessment.view"):
+                     "cases.dispatch", "cases.verify", "cockpit.view", "analysis.view", "assessment.view",
+                     "registry.read", "registry.export", "registry.verify"):
             s.add(RolePermission(role_id=role.id, permission_code=perm))
         assert s.get(Permission, "users.manage") is not None
         user = make_user(s, "s1admin", ["street_admin"], [ScopeSpec(area_id=world.areas["s1"].id,

@@ -43,10 +43,10 @@ def test_scheme_compute_and_rank(db, world, as_persona) -> None:  # type: ignore
         assert as_persona("street").post(f"/api/assessment/schemes/{sid}/runs", json={"month": "2026-10"}
                                          ).status_code == 403
         run = leader.post(f"/api/assessment/schemes/{sid}/runs", json={"month": "2026-10"})
-        assert run.status_code == 200 and run.json()["unit_count"] == 5
+        assert run.status_code == 200 and run.json()["unit_count"] == 7
         ranking = leader.get(f"/api/assessment/schemes/{sid}/ranking?month=2026-10").json()
         zj = next(x for x in ranking["scores"] if x["unit_label"] == "区住房和城乡建设局")
-        assert (zj["total"], zj["rank"], zj["breakdown"]["deductions"][0]["points"]) == (40.0, 5, 10.0)
+        assert (zj["total"], zj["rank"], zj["breakdown"]["deductions"][0]["points"]) == (40.0, 7, 10.0)
         for month, text in (("2026-13", "月份应在 1 到 12 之间"), ("2027-01", "尚未开始")):
             r = leader.get(f"/api/assessment/schemes/{sid}/ranking?month={month}")
             assert r.status_code == 422 and r.json()["field"] == "month" and text in r.json()["message"]
@@ -120,9 +120,9 @@ def test_ranking_page_pages_through_many_units(db, world, as_persona, monkeypatc
         assert leader.post(f"/api/assessment/schemes/{sid}/runs", json={"month": "2026-10"}).status_code == 200
         labels = [x["unit_label"] for x in leader.get(f"/api/assessment/schemes/{sid}/ranking?month=2026-10"
                                                       ).json()["scores"]]
-        assert len(labels) == 5
+        assert len(labels) == 7
         first = leader.get(f"/gov/assessment?scheme={sid}&month=2026-10").text
-        assert "第 1 / 3 页" in first and f"scheme={sid}&amp;month=2026-10&amp;page=2" in first
+        assert "第 1 / 4 页" in first and f"scheme={sid}&amp;month=2026-10&amp;page=2" in first
         assert sum(label in first for label in labels) == 2
         last = leader.get(f"/gov/assessment?scheme={sid}&month=2026-10&page=9").text  # past the end: the last page
-        assert "第 3 / 3 页" in last and sum(label in last for label in labels) == 1
+        assert "第 4 / 4 页" in last and sum(label in last for label in labels) == 1

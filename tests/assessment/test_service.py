@@ -41,11 +41,11 @@ def test_known_answer_ranks_and_deductions(db, world) -> None:  # type: ignore[n
         put(s, world, department="zj", on_time=False)  # 住建: 1 of 2 on time -> 50, one overdue case -> -10
         sc = service.create_scheme(s, leader, ontime_scheme(overdue_case=(10, 15)))
         run = service.compute(s, leader, sc.id, OCTOBER)
-        assert run.unit_count == 5 and run.label == "2026-10"
+        assert run.unit_count == 7 and run.label == "2026-10"
         rows = by_label(service.ranking(s, leader, sc.id, OCTOBER).rows)
         cg, zj = rows["区综合行政执法局"].score, rows["区住房和城乡建设局"].score
         assert (cg.total, cg.rank) == (100.0, 1)
-        assert (zj.base, zj.deduction, zj.total, zj.rank) == (50.0, 10.0, 40.0, 5)
+        assert (zj.base, zj.deduction, zj.total, zj.rank) == (50.0, 10.0, 40.0, 7)
         item = zj.breakdown["items"][0]
         assert (item["value"], item["target"], item["points"]) == (0.5, 1.0, 50.0)
         assert zj.breakdown["deductions"][0]["count"] == 1
@@ -56,9 +56,9 @@ def test_known_answer_ranks_and_deductions(db, world) -> None:  # type: ignore[n
         zj = by_label(service.ranking(s, leader, sc.id, OCTOBER).rows)["区住房和城乡建设局"].score
         assert (zj.base, zj.deduction, zj.total) == (20.0, 15.0, 5.0)
         assert zj.breakdown["deductions"][0]["capped"] is True
-        # re-running replaced the period's scores: one run, five scores
+        # re-running replaced the period's scores: one run, seven scores (公安 and 民政 have no cases: full marks)
         assert s.scalar(select(func.count()).select_from(AssessmentRun)) == 1
-        assert s.scalar(select(func.count()).select_from(AssessmentScore)) == 5
+        assert s.scalar(select(func.count()).select_from(AssessmentScore)) == 7
 
 
 def test_rank_change_against_previous_month_and_history(db, world) -> None:  # type: ignore[no-untyped-def]
@@ -73,8 +73,8 @@ def test_rank_change_against_previous_month_and_history(db, world) -> None:  # t
         service.compute(s, leader, sc.id, OCTOBER)
         rows = by_label(service.ranking(s, leader, sc.id, OCTOBER).rows)
         cg, zj = rows["区综合行政执法局"], rows["区住房和城乡建设局"]
-        assert (cg.previous_rank, cg.score.rank, cg.change) == (5, 1, 4)
-        assert (zj.previous_rank, zj.score.rank, zj.change) == (1, 5, -4)
+        assert (cg.previous_rank, cg.score.rank, cg.change) == (7, 1, 6)
+        assert (zj.previous_rank, zj.score.rank, zj.change) == (1, 7, -6)
         label, history = service.history(s, leader, sc.id, world.departments["zj"].id)
         assert label == "区住房和城乡建设局"
         assert [(e.run.label, e.score.total) for e in history] == [("2026-09", 100.0), ("2026-10", 0.0)]

