@@ -30,6 +30,7 @@ assets: $(BIN)/python $(VENDOR_STAMP)
 
 setup: $(VENV)/.installed assets
 	bash scripts/ensure_fonts.sh
+	$(BIN)/zhili keys init --if-missing
 
 demo: setup
 	$(BIN)/zhili demo --serve

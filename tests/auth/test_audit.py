@@ -108,6 +108,7 @@ def test_cli_verify_passes_then_fails_naming_the_row(db, world, settings, monkey
     _some_rows(db)
     monkeypatch.setenv("ZHILI_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("ZHILI_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("ZHILI_VAR_DIR", str(settings.var_dir))  # not a developer's var/keys.json
     config.get_settings.cache_clear()
     try:
         runner = CliRunner()
