@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 29)
 
 def make_id(region: str, born: date, seq: int) -> str:
     body = f"{region}{born:%Y%m%d}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def reason(fn, *args, **kw) -> str:  # type: ignore[no-untyped-def]
@@ -53,7 +53,7 @@ def test_id_number_reasons() -> None:
     assert v.resident_id(old, today=TODAY).birth_date == date(1955, 3, 5)
     assert v.resident_id(" ３３０２０３" + old[6:] + " ", today=TODAY).number == old  # full-width digits, blanks
     body = "33020319800230123"  # 30 February
-    assert reason(v.resident_id, body + ric.calc_check_digit(body), today=TODAY) == "出生日期不存在"
+    assert reason(v.resident_id, body + ric.calc_check_digit(body + "0"), today=TODAY) == "出生日期不存在"
     future = make_id("330203", TODAY + timedelta(days=1), 12)
     assert reason(v.resident_id, future, today=TODAY) == "出生日期在未来"
     assert reason(v.resident_id, make_id("330203", date(1899, 12, 31), 12), today=TODAY) == "出生日期早于1900年"
@@ -131,3 +131,10 @@ def test_dates() -> None:
     assert "无法识别" in reason(v.parse_date, "yesterday")
     assert "未来" in reason(v.parse_date, "2030-01-01", not_after=TODAY)
     assert "1900" in reason(v.parse_date, "1899-12-31")
+
+
+def test_the_standards_own_example_passes_and_a_changed_check_character_fails() -> None:
+    """GB 11643-1999's worked example (11010519491231002X): catches a check computed over the wrong digits."""
+    parsed = v.resident_id("11010519491231002x", today=TODAY)
+    assert (parsed.number, parsed.sex, parsed.birth_date.isoformat()) == ("11010519491231002X", "F", "1949-12-31")
+    assert reason(v.resident_id, "110105194912310021", today=TODAY) == "校验位错误"

@@ -14,14 +14,14 @@ from zhili.db import transaction
 from zhili.kit.crypto import blind_index
 from zhili.kit.errors import ValidationFailed
 from zhili.registry import values
-from zhili.registry.models import EntityKind, Household, House, HouseUse, Person, Place, PlaceKind, Vehicle
+from zhili.registry.models import EntityKind, House, Household, HouseUse, Person, Place, PlaceKind, Vehicle
 
 AT = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
 P = EntityKind.person
 
 
 def _id(body: str) -> str:
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def test_field_value_reads_every_kind_as_text(db: sessionmaker[Session], world: World) -> None:
