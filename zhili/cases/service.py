@@ -419,6 +419,17 @@ def summary_of(ctx: Ctx, case: Case) -> CaseSummary:
     return CaseSummary(**_summary(case, _refs(ctx, [case])))
 
 
+def visible_summaries(ctx: Ctx, case_ids: Sequence[int], limit: int = 50) -> list[CaseSummary]:
+    """The cases among `case_ids` that the actor may read, newest first (another domain's page listing the cases
+    linked to it, e.g. a person's in the registry). Nothing when the actor may read no cases."""
+    if not case_ids or not (ctx.actor.can("cases.read") or ctx.actor.can("cases.report")):
+        return []
+    items, _ = repo.case_list(ctx.session, ctx.actor, filters=[Case.id.in_(sorted(set(case_ids)))], before_id=None,
+                              offset=0, limit=limit)
+    refs = _refs(ctx, items)
+    return [CaseSummary(**_summary(c, refs)) for c in items]
+
+
 def _limit_text(case: Case) -> str | None:
     if case.limit_value is None or case.limit_unit is None:
         return None
