@@ -54,7 +54,7 @@ def test_the_real_district_is_built(demo) -> None:  # type: ignore[no-untyped-de
     assert 900 <= grids <= 1200 and 4000 <= micro <= 6500
     assert {k.value for k in kinds} == {"urban", "rural", "special"}
     assert {login.username for login in logins} >= {"admin", "leader", "operator", "street", "street2", "community",
-                                                   "grid_a", "grid_b", "cg", "ops", "resident"}
+                                                   "grid_a", "grid_b", "cg", "ops", "resident", "ga"}
 
 
 def test_every_grid_has_a_full_1_3_n_team(demo) -> None:  # type: ignore[no-untyped-def]

@@ -217,6 +217,8 @@ def _demo_users(session: Session, by_code: dict[str, Area], depts: dict[str, Dep
         ("grid_b", "网格员乙", ["grid_worker"], [ScopeSpec(grid_id=grid_b[1])], f"网格员（相邻网格 {grid_b[0]}）"),
         ("cg", "城管办理人", ["dept_handler"], [ScopeSpec(department_id=depts["CG"].id)], "部门办理人（区城管）"),
         ("zj", "住建办理人", ["dept_handler"], [ScopeSpec(department_id=depts["ZJ"].id)], "部门办理人（区住建局）"),
+        ("ga", "公安办理人", ["dept_handler"], [ScopeSpec(department_id=depts["GA"].id)],
+         "部门办理人（公安，数据反哺签收）"),
         ("streetdept", f"{street.short_name}治理中心办理人", ["dept_handler"],
          [ScopeSpec(department_id=depts[street.code].id)], f"部门办理人（{street.name}社会治理中心，属地案件）"),
         ("ops", f"{community.short_name}运营", ["community_operator"], [area(community)],
