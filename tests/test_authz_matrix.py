@@ -207,6 +207,10 @@ def test_route_allows_and_denies(key, app, world, db, as_persona) -> None:  # ty
             from tests.cases.helpers import fill
 
             url = fill(url, db, world, app.state.settings)
+        if "{registry:" in url:  # registry objects made on demand (tests/registry/matrix_fill.py)
+            from tests.registry.matrix_fill import fill as registry_fill
+
+            url = registry_fill(url, db, world, app.state.settings)
         kwargs: dict[str, Any] = {"follow_redirects": False}
         if case.json is not None:
             kwargs["json"] = _fill(case.json, world, db)

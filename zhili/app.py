@@ -33,7 +33,7 @@ def _wants_html(request: Request) -> bool:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    crypto.configure(settings.secret_key, settings.var_dir)
+    crypto.configure_from(settings)  # no key: KeyConfigError, the app does not start (never plaintext)
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(title="zhili 治理 API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json",
                   redoc_url=None)
@@ -169,4 +169,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(insight_api.router)
     app.include_router(insight_views.router)
+    from zhili.registry import api as registry_api
+    from zhili.registry import views as registry_views
+
+    app.include_router(registry_api.router)
+    app.include_router(registry_views.router)
+    from zhili.registry import api_verify as registry_verify_api
+    from zhili.registry import views_verify as registry_verify_views
+
+    app.include_router(registry_verify_api.router)
+    app.include_router(registry_verify_views.router)
+    from zhili.registry import api_feedback as registry_feedback_api
+    from zhili.registry import views_feedback as registry_feedback_views
+
+    app.include_router(registry_feedback_api.router)
+    app.include_router(registry_feedback_views.router)
+    from zhili.registry import api_exports as registry_exports_api
+    from zhili.registry import views_exports as registry_exports_views
+
+    app.include_router(registry_exports_api.router)
+    app.include_router(registry_exports_views.router)
+    from zhili.registry import api_reviews as registry_reviews_api
+    from zhili.registry import views_reviews as registry_reviews_views
+
+    app.include_router(registry_reviews_api.router)
+    app.include_router(registry_reviews_views.router)
     return app

@@ -28,6 +28,9 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(brain_app, name="brain")
 report_app = typer.Typer(help="报表：指标与月度报告", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+from zhili.cli_keys import ensure_key, keys_app  # noqa: E402
+
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 
@@ -36,7 +39,11 @@ def _engine():  # type: ignore[no-untyped-def]
     from zhili.kit import crypto
 
     settings = get_settings()
-    crypto.configure(settings.secret_key, settings.var_dir)
+    try:
+        crypto.configure_from(settings)
+    except crypto.KeyConfigError as exc:  # refuse to start rather than write personal data in clear
+        Console(stderr=True).print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
     return make_engine(settings.database_url)
 
 
@@ -101,6 +108,8 @@ def demo(
     serve_after: bool = typer.Option(False, "--serve", help="serve on http://127.0.0.1:8000 afterwards"),
     port: int = 8000,
     cases: int = typer.Option(20000, "--cases", min=0, help="history cases over the last 12 months (0: none)"),
+    people: int = typer.Option(40000, "--people", min=0,
+                               help="residents of the synthetic registry, with households, houses, vehicles (0: none)"),
 ) -> None:
     """Build the demo district (Yinzhou) and print the demo logins."""
     from sqlalchemy import select
@@ -116,6 +125,9 @@ def demo(
         path = Path(settings.database_url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+    created = ensure_key(settings)  # a fresh machine: `zhili keys init --if-missing`
+    if created:
+        console.print(f"已生成密钥文件 {created}（权限 0600）")
     engine = _engine()
     upgrade(engine)
     _, tx = _system_session(engine)
@@ -138,6 +150,10 @@ def demo(
                 from zhili.demo.cases import seed_demo_cases
 
                 seed_demo_cases(session, settings, progress)
+                if people:
+                    from zhili.demo.registry import build_registry
+
+                    build_registry(session, people, seed=seed, progress=progress)
                 if cases:
                     from zhili.demo.history import generate_cases
 
@@ -167,6 +183,17 @@ def demo(
                     progress("考核评分（近 3 个月）", 0, 1)
                     demo_scores(session)
                     progress("考核评分（近 3 个月）", 1, 1)
+                if people:  # what the registry's jobs would find on day one: case links, quality, 核查 tasks
+                    from zhili.registry import links, quality, verify
+
+                    progress("人口房屋：关联案件、数据质量、核查任务", 0, 3)
+                    while links.link_new_cases(session, settings)["cases"]:
+                        pass
+                    progress("人口房屋：关联案件、数据质量、核查任务", 1, 3)
+                    quality.job(session, settings)
+                    progress("人口房屋：关联案件、数据质量、核查任务", 2, 3)
+                    verify.generate_job(session, settings)
+                    progress("人口房屋：关联案件、数据质量、核查任务", 3, 3)
     if logins:
         table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}）")
         table.add_column("用户名", no_wrap=True)
@@ -295,6 +322,11 @@ def import_cases_cmd(
         console.print(f"[yellow]案件已导入，但分析汇总刷新失败（稍后可重建）：{summary.refresh_error}[/yellow]")
     elif summary.first_day and not summary.dry_run and not summary.refreshed:
         console.print("[yellow]分析汇总未刷新（分析模块未就绪）[/yellow]")
+
+
+from zhili.registry.importer.cli import register as _register_registry_imports  # noqa: E402
+
+_register_registry_imports(import_app, lambda: _engine(), console)
 
 
 @export_app.command("grids")

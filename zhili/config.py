@@ -14,9 +14,11 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/zhili.db"
     var_dir: Path = Path("var")
-    # Key material for encryption at rest (SM4-GCM) and blind indexes (HMAC-SM3). Hex, 32 bytes.
-    # When empty, a key is created once in var/secret.key (embedded default); production sets it explicitly.
+    # Key material for encryption at rest (SM4-GCM) and blind indexes (HMAC-SM3): either the legacy single key
+    # (hex, 32 bytes; its values are kid "k0") or the key file (see zhili/kit/keys.py; created by `zhili keys init`,
+    # rotated by `zhili keys rotate`). No key, no start: nothing is ever written in clear.
     secret_key: str = ""
+    key_file: Path | None = None  # default <var_dir>/keys.json
     session_idle_minutes: int = 30
     session_max_hours: int = 12  # however active, a web session ends this long after login
     session_cookie_secure: bool = False
@@ -64,6 +66,27 @@ class Settings(BaseSettings):
     repeat_window_days: int = Field(default=30, ge=1)
     repeat_radius_m: float = Field(default=30.0, ge=1, le=250)
     repeat_min_cases: int = Field(default=2, ge=1)
+    # Verification tasks (核查, registry/verify.py), made daily per grid: an entity not verified on site for
+    # `registry_stale_months` months (never verified counts) is stale; a run opens at most
+    # `registry_tasks_per_grid` new tasks per grid (conflicts first, then incomplete, then the oldest), each due
+    # `registry_task_due_work_days` working days later.
+    registry_stale_months: int = Field(default=6, ge=1, le=120)
+    registry_tasks_per_grid: int = Field(default=30, ge=1, le=1000)
+    registry_task_due_work_days: int = Field(default=10, ge=1, le=60)
+    # Retention of personal data (registry/retention.py, job `registry.retention`, daily; audited with counts).
+    # A floating resident who moved out is anonymised this many days after `moved_out_on`: a year covers the
+    # follow-ups of a departure (a case still open at the old address, a department's late correction, the annual
+    # count of the floating population) and no purpose needs the identity after that (PIPL art. 19: keep no
+    # longer than the purpose needs). The row stays, so statistics still add up.
+    retention_moved_out_days: int = Field(default=365, ge=30)
+    # A closed case's caller name and phone (and the phone's blind index) are erased this many days after closing:
+    # long enough for the satisfaction follow-up, a reopening after an unsatisfied visit, repeat-complaint
+    # detection (repeat_window_days) and the year's assessment appeals; the case itself is kept.
+    retention_case_contact_days: int = Field(default=365, ge=31)
+    retention_batch: int = Field(default=1000, ge=1, le=100_000)  # rows per statement batch
+    # Bulk exports with personal data (registry/exports.py): an approved file may be downloaded this many hours
+    # after approval; the retention job then deletes the file (a copy of personal data must not linger).
+    export_expiry_hours: int = Field(default=24, ge=1, le=24 * 30)
 
 
 @lru_cache(maxsize=1)

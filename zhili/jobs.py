@@ -85,6 +85,30 @@ def _insight_anomalies(session: Session, settings: Settings) -> object:
     return jobs.anomalies_job(session, settings)
 
 
+def _registry_tasks(session: Session, settings: Settings) -> object:
+    from zhili.registry import verify
+
+    return verify.generate_job(session, settings)
+
+
+def _registry_link_cases(session: Session, settings: Settings) -> object:
+    from zhili.registry import links
+
+    return links.link_new_cases(session, settings)
+
+
+def _registry_retention(session: Session, settings: Settings) -> object:
+    from zhili.registry import retention
+
+    return retention.purge(session, settings)
+
+
+def _registry_quality(session: Session, settings: Settings) -> object:
+    from zhili.registry import quality
+
+    return quality.job(session, settings)
+
+
 JOBS: list[Job] = [
     Job("cases.warnings", timedelta(minutes=1), _case_warnings),
     Job("audit.purge", timedelta(days=1), _purge_audit),
@@ -94,6 +118,10 @@ JOBS: list[Job] = [
     Job("analysis.refresh", timedelta(minutes=1), _analysis_refresh),
     Job("insight.forecast", timedelta(days=1), _insight_forecast),
     Job("insight.anomalies", timedelta(hours=1), _insight_anomalies),
+    Job("registry.link_cases", timedelta(minutes=5), _registry_link_cases),
+    Job("registry.quality", timedelta(days=1), _registry_quality),
+    Job("registry.tasks", timedelta(days=1), _registry_tasks),
+    Job("registry.retention", timedelta(days=1), _registry_retention),
 ]
 
 

@@ -55,7 +55,7 @@ def figures(row: dict) -> tuple[int, ...]:  # type: ignore[type-arg]
 
 def test_rules_are_pure() -> None:
     class Row:
-        name, id_number, phone, address_id, address_text = "张三", "330203198001011231", None, None, ""
+        name, id_number, phone, address_id, address_text = "张三", "330203198001011234", None, None, ""
 
     assert missing(EntityKind.person, Row()) == ["phone", "address"]
     assert invalid(EntityKind.person, Row()) == ["id_number"]  # wrong check digit

@@ -28,7 +28,7 @@ from zhili.registry.models import (
 )
 
 pytestmark = pytest.mark.usefixtures("world")
-BAD_ID = "330203198001011239"  # the checksum says 4
+BAD_ID = "330203198001011239"  # the check character should be 1
 
 
 def _person(db: sessionmaker[Session], pid: int = P_A) -> Person:
@@ -151,7 +151,7 @@ def test_a_value_that_fails_its_check_cannot_be_confirmed(as_persona, db, settin
         {"field": "name", "action": "confirm"}, {"field": "id_number", "action": "confirm"}]})
     assert r.status_code == 422 and r.json()["field"] == "id_number" and "更正" in r.json()["message"]
     assert _person(db).confirmed == {} and _task(db, task_id).status == TaskStatus.open
-    fixed = "330203198001011234"
+    fixed = "330203198001011231"  # the world's number, which passes its check
     r = as_persona("grid_a").post(f"/api/registry/tasks/{task_id}/complete", json={"items": [
         {"field": "id_number", "action": "correct", "value": fixed, "reason": "查看身份证原件"}]})
     assert r.status_code == 200, r.text

@@ -1,7 +1,7 @@
 """The registry's fields as data: labels, which are personal data, which are required, which department owns them
 (数据归属: the department whose system is the source of truth and receives corrections), and the special-group tags.
 
-Pure: no database. A department is named by its code in `departments.code` (the demo's GA 公安, MZ 民政, ...); a
+Pure: no database. A department is named by the function part of its code (`330212-GA` -> GA 公安, MZ 民政, ...); a
 deployment whose codes differ edits OWNERS, nothing else.
 """
 

@@ -447,3 +447,13 @@ class CaseLink(Base):
     how: Mapped[str] = mapped_column(String(16))  # caller_phone / address / manual
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[Any] = mapped_column(Text, default="")
+
+
+class Watermark(Base):
+    """How far a periodic registry job has got through an append-only table (e.g. `registry.link_cases`: the last
+    case id it looked at), so each run starts where the last one stopped."""
+
+    __tablename__ = "registry_watermarks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.auth.actor import Actor
-from zhili.org.models import Department
+from zhili.org.models import Department, DepartmentKind
 from zhili.registry.fields import LABELS, owned_fields
 from zhili.registry.models import EntityKind, House, Person, Place, Vehicle
 
@@ -51,9 +51,10 @@ class Scope:
 
 def scope_of(session: Session, actor: Actor) -> Scope:
     codes: frozenset[str] = frozenset()
-    if actor.department_ids:
-        codes = frozenset(session.scalars(select(Department.code)
-                                          .where(Department.id.in_(sorted(actor.department_ids)))))
+    if actor.department_ids:  # "330212-GA" -> "GA": the department's function, as in fields.OWNERS
+        codes = frozenset(code.rsplit("-", 1)[-1] for code in session.scalars(
+            select(Department.code).where(Department.id.in_(sorted(actor.department_ids)),
+                                          Department.kind == DepartmentKind.functional)))
     return Scope(actor=actor, area_paths=actor.area_paths, grid_ids=actor.grid_ids, department_codes=codes)
 
 

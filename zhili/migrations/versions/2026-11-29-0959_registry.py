@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-29 09:43:07.138133
+Create Date: 2026-11-29 09:59:36.580808
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def upgrade() -> None:
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.Column('by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_imports'))
+    )
+    op.create_table('registry_watermarks',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('last_id', sa.Integer(), nullable=False),
+    sa.Column('updated_at', zhili.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_registry_watermarks'))
     )
     op.create_table('registry_conflicts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -521,5 +527,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_registry_conflicts_area_path'))
 
     op.drop_table('registry_conflicts')
+    op.drop_table('registry_watermarks')
     op.drop_table('registry_imports')
     # ### end Alembic commands ###
