@@ -13,8 +13,7 @@ the database is unchanged.
 from __future__ import annotations
 
 import time as timer
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,12 +27,14 @@ from zhili.auth import audit
 from zhili.auth.actor import Actor
 from zhili.config import Settings
 from zhili.imports import repository as repo
+from zhili.imports.batches import batches as _batches
+from zhili.imports.batches import unit as _unit
 from zhili.imports.case_lookups import CategoryLookup, DepartmentLookup
 from zhili.imports.case_mapping import CaseMapping
 from zhili.imports.case_rows import ParsedCase, RowError, RowParser
 from zhili.imports.case_writer import BatchResult, CaseWriter
 from zhili.imports.mapping import ImportMappingError, check_columns, load_mapping
-from zhili.imports.reader import ImportFileError, Row, open_source
+from zhili.imports.reader import ImportFileError, open_source
 from zhili.imports.rejects import RejectsReport
 from zhili.kit import clock
 from zhili.org import spatial
@@ -58,34 +59,6 @@ class ImportSummary:
     refresh_error: str | None = None
     rejects_by_field: dict[str, int] = field(default_factory=dict)
     first_rejects: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, source id, field, reason
-
-
-@contextmanager
-def _unit(factory: sessionmaker[Session], info: dict[str, Any], commit: bool) -> Iterator[Session]:
-    session = factory()
-    session.info.update(info)
-    try:
-        yield session
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _refresh(session: Session, first: date, last: date) -> bool:

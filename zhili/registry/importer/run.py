@@ -14,16 +14,16 @@ entry `import.registry` summarises the run. `dry_run` rolls every batch back (th
 from __future__ import annotations
 
 import time as timer
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.auth import audit
 from zhili.auth.actor import Actor
+from zhili.imports.batches import batches as _batches
+from zhili.imports.batches import unit as _unit
 from zhili.imports.mapping import ImportMappingError, check_columns, load_mapping
 from zhili.imports.reader import Row, open_source
 from zhili.imports.rejects import RejectsReport
@@ -51,34 +51,6 @@ class RegistryImportSummary:
     rejects_by_field: dict[str, int] = field(default_factory=dict)
     first_rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
     first_warnings: list[tuple[int, str, str, str]] = field(default_factory=list)
-
-
-@contextmanager
-def _unit(factory: sessionmaker[Session], info: dict[str, Any], commit: bool) -> Iterator[Session]:
-    session = factory()
-    session.info.update(info)
-    try:
-        yield session
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def import_registry(factory: sessionmaker[Session], actor: Actor, what: str, file: Path, mapping_file: Path, *,
