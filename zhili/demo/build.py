@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.auth import audit
@@ -199,7 +199,17 @@ def _demo_users(session: Session, by_code: dict[str, Area], depts: dict[str, Dep
     comms = sorted((a for a in by_code.values() if a.parent_id == street.id and len(grids_by_comm.get(a.id, [])) >= 2),
                    key=lambda a: a.code)
     community = comms[0]
-    grid_a, grid_b = grids_by_comm[community.id][0], grids_by_comm[community.id][1]
+    # The grid workers' grids: the community's two grids with the most buildings, so that their registry (people,
+    # houses, 核查 tasks) is not empty; ties in code order.
+    from zhili.addresses.models import Address
+
+    buildings = dict(session.execute(
+        select(MicroGrid.grid_id, func.count()).join(Address, Address.micro_grid_id == MicroGrid.id)
+        .where(Address.building != "", Address.unit == "", MicroGrid.grid_id.in_(
+            [gid for _, gid in grids_by_comm[community.id]]))
+        .group_by(MicroGrid.grid_id)).tuples().all())
+    ranked = sorted(grids_by_comm[community.id], key=lambda g: (-buildings.get(g[1], 0), g[0]))
+    grid_a, grid_b = ranked[0], ranked[1]
 
     def area(a: Area) -> ScopeSpec:
         return ScopeSpec(area_id=a.id, area_path=a.path)
