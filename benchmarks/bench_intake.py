@@ -386,11 +386,18 @@ async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
         persona = rng.choices(names, weights)[0]
         body = _intake_body(rng, persona, points[rng.randrange(len(points))], rng.choice(categories))
         raws.append(_raw_post(port, "/api/cases", tokens[persona], uuid.uuid4().hex, body))
+    return await send_schedule(port, rate, raws, max_conns, timeout)
+
+
+async def send_schedule(port: int, rate: float, raws: list[bytes], max_conns: int, timeout: float) -> dict[str, Any]:
+    """Send the prepared raw requests open-loop, request i at start + i/rate, over a pool of keep-alive connections.
+    `results[i]` is (latency from the scheduled time, service time from the send, status) of request i."""
+    n = len(raws)
     idle: list[tuple[HttpConn, float]] = []
     retries = {"n": 0}
     slots = asyncio.Semaphore(max_conns)  # at most max_conns requests (and so connections) in flight
     conns = {"open": 0, "peak": 0, "opened_total": 0}
-    results: list[tuple[float, float, int]] = []  # (latency from schedule, service time from send, status)
+    results: list[tuple[float, float, int]] = [(0.0, 0.0, 0)] * n  # by request index
 
     async def connect() -> HttpConn:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -438,7 +445,7 @@ async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             status = -2  # connection failure
         done = time.perf_counter()
-        results.append((done - scheduled, done - sent, status))
+        results[i] = (done - scheduled, done - sent, status)
 
     tasks = []
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -466,7 +473,8 @@ def loadgen_main(spec: dict[str, Any], conn: Any) -> None:
         import uvloop
 
         uvloop.install()
-    conn.send(asyncio.run(_drive(spec)))
+    conn.send(asyncio.run(_drive(spec) if "raws" not in spec else send_schedule(
+        spec["port"], float(spec["rate"]), spec["raws"], int(spec["max_conns"]), float(spec["timeout"]))))
     conn.close()
 
 

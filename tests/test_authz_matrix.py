@@ -112,7 +112,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
                                                 "role": "grid_worker", "grid_codes": GRID_C},
              contains=["已创建用户 new3"])],
     ("POST", "/gov/users/{user_id}/unlock"): [Case("admin", "/gov/users/{uid:street}/unlock", 303),
-                                              Case("street2", "/gov/users/{uid:street}/unlock", DENY)],
+                                              Case("street2", "/gov/users/{uid:street}/unlock", DENY),
+                                              Case("admin", "/gov/users/99999/unlock", MISSING)],
     ("POST", "/logout"): [Case("street", "/logout", 303), Case("anon", "/logout", 303)],
     ("GET", "/home"): [Case("street", "/home", 303), Case("anon", "/home", 303)],
     ("GET", "/gov"): [Case("street", "/gov", OK, contains=["首南街道"]), Case("resident", "/gov", MISSING)],
@@ -166,6 +167,8 @@ def test_every_route_is_in_the_matrix(app) -> None:
         statuses = [c.status for c in cases]
         assert any(s in (200, 201, 204) or (s == 303 and c.persona != "anon") for s, c in zip(statuses, cases)), key
         assert any(s in (401, 403, 404) or (c.persona == "anon") for s, c in zip(statuses, cases)), key
+        if set(re.findall(r"\{(\w+)\}", key[1])) - GLOBAL_PARAMS:  # an object in the path: a missing one is 404
+            assert any(404 in (s if isinstance(s, tuple) else (s,)) for s in statuses), f"{key}: no 404 row"
 
 
 def _fill(value: Any, world, db=None) -> Any:  # type: ignore[no-untyped-def]
@@ -192,33 +195,39 @@ def _member_id(db, world, staff_key: str) -> int:  # type: ignore[no-untyped-def
         return s.scalars(select(GridMember.id).where(GridMember.staff_id == world.staff[staff_key].id)).first()
 
 
-@pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda k: f"{k[0]} {k[1]}")
-def test_route_allows_and_denies(key, app, world, db, as_persona) -> None:  # type: ignore[no-untyped-def]
+def _call(case: Case, method: str, app, world, db, as_persona, persona: str | None = None):  # type: ignore[no-untyped-def]
+    """Make the matrix row's request (objects made on demand) as its persona, or as `persona` if given."""
     from fastapi.testclient import TestClient
 
+    who = persona or case.persona
+    client = TestClient(app) if who == "anon" else as_persona(who)
+    url = case.url
+    if case.member:
+        url = url.replace("{member}", str(_member_id(db, world, case.member)))
+    url = re.sub(r"\{uid:(\w+)\}", lambda m: str(world.users[m.group(1)].id), url)
+    if re.search(r"\{(case|photo|ext|order):", url):
+        from tests.cases.helpers import fill
+
+        url = fill(url, db, world, app.state.settings)
+    if "{registry:" in url:  # registry objects made on demand (tests/registry/matrix_fill.py)
+        from tests.registry.matrix_fill import fill as registry_fill
+
+        url = registry_fill(url, db, world, app.state.settings)
+    kwargs: dict[str, Any] = {"follow_redirects": False}
+    if case.json is not None:
+        kwargs["json"] = _fill(case.json, world, db)
+    if case.files is not None:
+        kwargs["files"] = case.files
+    if case.data is not None:
+        kwargs["data"] = case.data
+    return url, client.request(method, url, **kwargs)
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda k: f"{k[0]} {k[1]}")
+def test_route_allows_and_denies(key, app, world, db, as_persona) -> None:  # type: ignore[no-untyped-def]
     method, _ = key
     for case in MATRIX[key]:
-        client = TestClient(app) if case.persona == "anon" else as_persona(case.persona)
-        url = case.url
-        if case.member:
-            url = url.replace("{member}", str(_member_id(db, world, case.member)))
-        url = re.sub(r"\{uid:(\w+)\}", lambda m: str(world.users[m.group(1)].id), url)
-        if re.search(r"\{(case|photo|ext|order):", url):
-            from tests.cases.helpers import fill
-
-            url = fill(url, db, world, app.state.settings)
-        if "{registry:" in url:  # registry objects made on demand (tests/registry/matrix_fill.py)
-            from tests.registry.matrix_fill import fill as registry_fill
-
-            url = registry_fill(url, db, world, app.state.settings)
-        kwargs: dict[str, Any] = {"follow_redirects": False}
-        if case.json is not None:
-            kwargs["json"] = _fill(case.json, world, db)
-        if case.files is not None:
-            kwargs["files"] = case.files
-        if case.data is not None:
-            kwargs["data"] = case.data
-        r = client.request(method, url, **kwargs)
+        url, r = _call(case, method, app, world, db, as_persona)
         expected = case.status if isinstance(case.status, tuple) else (case.status,)
         assert r.status_code in expected, f"{case.persona} {method} {url}: {r.status_code} {r.text[:200]}"
         if url.startswith("/api") and r.status_code >= 400:
@@ -231,6 +240,69 @@ def test_route_allows_and_denies(key, app, world, db, as_persona) -> None:  # ty
         if not (case.persona in ("admin", "leader") and url.endswith("/reveal")):
             assert not PHONE.search(r.text), f"{case.persona} {url}: unmasked phone in response"
             assert not ID_NUMBER.search(r.text), f"{case.persona} {url}: unmasked ID number in response"
+
+
+# IDOR: a persona with the same role as another but a disjoint jurisdiction (a sibling street, the neighbouring
+# grid, another street's center, another functional department for cases) replays every allowed request of the
+# matrix that names an object in its path. The replay must answer 404 (or 403) and change nothing: the original
+# persona's request, made afterwards, must still get its own answer.
+SIBLINGS = {"street": "street2", "street2": "street", "grid_a": "grid_b", "grid_b": "grid_a", "s1dept": "dept",
+            "dept": "s1dept", "community": "street2", "ops": "street2", "resident": "grid_b",
+            # district-wide personas' objects, tried by the street official of the street they do not lie in
+            "operator": "street2", "admin": "street2", "leader": "street2"}
+CASE_SIBLINGS = {"cg": "zj", "zj": "cg"}  # functional departments see only the cases dispatched to them
+GLOBAL_PARAMS = {"action", "day", "year", "level", "name", "kind", "version", "scheme_id", "unit_id", "rule_id"}
+# The standard address book is district-wide reference data (intake resolves any address in the district); the
+# registry's address pages, with who lives there, are jurisdiction-bound and stay in the sweep.
+# Categories are the district's one taxonomy.
+REFERENCE = {("GET", "/api/addresses/{address_id}"), ("GET", "/api/taxonomy/categories/{code}"),
+             ("GET", "/gov/taxonomy/{code}")}
+
+
+def _idor_rows() -> list[tuple[str, str, int]]:
+    rows = []
+    for (method, path), cases in sorted(MATRIX.items()):
+        params = set(re.findall(r"\{(\w+)\}", path))
+        if not params - GLOBAL_PARAMS or (method, path) in REFERENCE:
+            continue  # no jurisdiction-bound object in the path (lists are checked by contains/absent above)
+        for i, case in enumerate(cases):
+            ok = case.status if isinstance(case.status, tuple) else (case.status,)
+            siblings = SIBLINGS | (CASE_SIBLINGS if "/cases" in path else {})
+            if not re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path)), case.url.split("?")[0]):
+                continue  # a set-up row that calls another route (e.g. one that makes a notification)
+            if case.persona in siblings and any(s in (200, 201, 204, 303) for s in ok):
+                rows.append((method, path, i))
+    return rows
+
+
+IDOR_ROWS = _idor_rows()
+
+
+def test_idor_sweep_covers_the_object_routes() -> None:
+    """The sweep must reach the case loop, the grids and the registry: if the matrix's allowed rows moved to
+    personas without a sibling, this would silently shrink."""
+    paths = {p for _, p, _ in IDOR_ROWS}
+    assert len(IDOR_ROWS) >= 40, len(IDOR_ROWS)
+    for must in ("/api/cases/{number}", "/api/cases/{number}/actions/{action}", "/api/org/grids/{code}",
+                 "/api/registry/people/{entity_id}", "/api/registry/tasks/{task_id}/complete"):
+        assert must in paths, must
+
+
+@pytest.mark.parametrize("row", IDOR_ROWS, ids=lambda r: f"{r[0]} {r[1]} #{r[2]}")
+def test_sibling_jurisdiction_cannot_reach_the_object(row, app, world, db, as_persona) -> None:  # type: ignore[no-untyped-def]
+    method, path, i = row
+    for earlier in MATRIX[(method, path)][:i]:  # the rows before it may set the object up (e.g. a dispatch)
+        _call(earlier, method, app, world, db, as_persona)
+    case = MATRIX[(method, path)][i]
+    sibling = (SIBLINGS | (CASE_SIBLINGS if "/cases" in path else {}))[case.persona]
+    url, r = _call(case, method, app, world, db, as_persona, persona=sibling)
+    assert r.status_code in (403, 404), f"{sibling} reached {case.persona}'s object: {method} {url} -> " \
+        f"{r.status_code} {r.text[:200]}"
+    assert not PHONE.search(r.text) and not ID_NUMBER.search(r.text)
+    url2, again = _call(case, method, app, world, db, as_persona)
+    expected = case.status if isinstance(case.status, tuple) else (case.status,)
+    assert again.status_code in expected, f"after {sibling}'s attempt, {case.persona} {method} {url2}: " \
+        f"{again.status_code} {again.text[:200]}"
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda k: f"{k[0]} {k[1]}")

@@ -168,3 +168,27 @@ def test_anomaly_alerts_of_the_analysis_join_the_list(as_persona: Any, db: sessi
     assert not any(a["kind"] == "anomaly" for a in street)  # another street's anomaly
     narrowed = get(as_persona, "leader", f"/api/monitor/alerts?area={S2}", scene.now).json()["items"]
     assert not any(a["kind"] == "anomaly" for a in narrowed)  # kept per jurisdiction, not per area
+
+
+def test_cached_rankings_stay_per_viewer_scope(db: sessionmaker[Session], world: World, scene: Scene) -> None:
+    """With a refresh period (production: 60 s) a ranking is kept per viewer scope; a sibling street's official
+    never gets the answer computed for another street, and the scope check still refuses what it must."""
+    from zhili.auth.repository import build_actor
+    from zhili.db import transaction
+    from zhili.kit.errors import NotFound
+    from zhili.monitor import charts
+
+    def ranking(persona: str, area: str | None = None) -> list[tuple[Any, ...]]:
+        with clock.frozen(scene.now), transaction(db) as s:
+            actor = build_actor(s, world.users[persona])
+            c = charts.chart(s, actor, "streets", area, 30, "Asia/Shanghai", ttl=60)
+            return [(r[0], r[1]) for r in c.rows]
+
+    charts._memo.clear()
+    assert ranking("street") == [("南裕社区", 4)]
+    assert ranking("street2") == [("东兴社区", 1)]
+    assert ranking("leader") == [("首南街道", 4), ("下应街道", 1)]
+    assert ranking("leader", S2) == [("东兴社区", 1)]
+    assert ranking("street") == [("南裕社区", 4)]  # from the memo, still its own
+    with pytest.raises(NotFound):
+        ranking("street", S2)

@@ -38,6 +38,13 @@ def api_token(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
+def api_token_with_user(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
+    """The token and its user in one round trip (every API request starts here)."""
+    row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                          .where(ApiToken.token_hash == token_hash)).first()
+    return (row[0], row[1]) if row else None
+
+
 def role_by_code(session: Session, code: str) -> Role | None:
     return session.scalar(select(Role).where(Role.code == code))
 
@@ -51,16 +58,15 @@ def role_permissions(session: Session, role_id: int) -> set[str]:
 
 
 def build_actor(session: Session, user: User, via: str = "session") -> Actor:
-    roles = session.execute(
-        select(Role.id, Role.code, Role.terminal, Role.requires_mfa)
+    rows = session.execute(  # roles and their permissions in one round trip (once per request)
+        select(Role.id, Role.code, Role.terminal, Role.requires_mfa, RolePermission.permission_code)
         .join(UserRole, UserRole.role_id == Role.id)
+        .outerjoin(RolePermission, RolePermission.role_id == Role.id)
         .where(UserRole.user_id == user.id)
         .order_by(Role.id)
     ).all()
-    role_ids = [r.id for r in roles]
-    perms = set(
-        session.scalars(select(RolePermission.permission_code).where(RolePermission.role_id.in_(role_ids)))
-    ) if role_ids else set()
+    roles = list({r.id: r for r in rows}.values())
+    perms = {r.permission_code for r in rows if r.permission_code is not None}
     scopes = session.scalars(select(UserScope).where(UserScope.user_id == user.id)).all()
     terminals: list[str] = []
     for r in roles:

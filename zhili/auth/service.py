@@ -202,12 +202,12 @@ def issue_api_token(session: Session, user: User, settings: Settings, name: str 
 
 
 def resolve_api_token(session: Session, token: str) -> User | None:
-    row = repository.api_token(session, sm3(token.encode()))
+    found = repository.api_token_with_user(session, sm3(token.encode()))
     now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None:
         return None
-    user = repository.user_by_id(session, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now or not user.is_active:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         repository.touch(session, ApiToken, ApiToken.id, row.id, ApiToken.last_used_at, now,

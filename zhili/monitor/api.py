@@ -56,7 +56,7 @@ def alerts(actor: CurrentActor, session: DbSession, area: AreaCode = None,
 def chart_csv(name: ChartName, actor: CurrentActor, session: DbSession, settings: AppSettings,
               area: AreaCode = None, days: Days = 30) -> Response:
     """The chart's rows as CSV (what its table view shows)."""
-    c = charts.chart(session, actor, name, area, days, settings.timezone)
+    c = charts.chart(session, actor, name, area, days, settings.timezone, settings.analysis_refresh_seconds)
     return Response(charts.to_csv(c), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{charts.csv_filename(c)}"'})
 
@@ -65,7 +65,7 @@ def chart_csv(name: ChartName, actor: CurrentActor, session: DbSession, settings
 def chart(name: ChartName, actor: CurrentActor, session: DbSession, settings: AppSettings,
           area: AreaCode = None, days: Days = 30) -> Chart:
     """One chart's data as columns and rows: trend, categories, streets or grids."""
-    return charts.chart(session, actor, name, area, days, settings.timezone)
+    return charts.chart(session, actor, name, area, days, settings.timezone, settings.analysis_refresh_seconds)
 
 
 @router.get("/stream", response_class=StreamingResponse,

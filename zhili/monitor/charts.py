@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -34,15 +36,39 @@ def period(days: int, tz: str) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
-def chart(session: Session, actor: Actor, name: str, area: str | None, days: int, tz: str) -> Chart:
+# Charts drawn from the indicators' rollup, which itself moves at most once per `analysis_refresh_seconds`: one
+# process keeps each viewer scope's answer that long instead of recomputing it for every open cockpit (at a
+# district's load the rankings were the costliest call of the cockpit). The grid table counts open cases live.
+ROLLUP_CHARTS = ("trend", "categories", "streets")
+_memo: dict[tuple[object, ...], tuple[float, Chart]] = {}
+_memo_lock = threading.Lock()
+MEMO_SIZE = 512
+
+
+def chart(session: Session, actor: Actor, name: str, area: str | None, days: int, tz: str,
+          ttl: float = 0.0) -> Chart:
     builder = BUILDERS.get(name)
     if builder is None:
         raise NotFound("没有这个图表", field="name")
-    where = resolve(session, actor, area)
+    where = resolve(session, actor, area)  # scope checks run on every call, cached or not
     start, end = period(days, tz)
+    key = (str(session.get_bind().engine.url), name, where.name, where.area_id, days, start, actor.area_paths,
+           actor.grid_ids, actor.department_ids, actor.permissions)
+    if ttl > 0 and name in ROLLUP_CHARTS:
+        hit = _memo.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
     columns, rows = builder(session, actor, where, start, end)
-    return Chart(name=name, title=CHARTS[name], start=start.isoformat(), end=end.isoformat(), scope=where.name,
-                 columns=columns, rows=rows)
+    out = Chart(name=name, title=CHARTS[name], start=start.isoformat(), end=end.isoformat(), scope=where.name,
+                columns=columns, rows=rows)
+    if ttl > 0 and name in ROLLUP_CHARTS:
+        with _memo_lock:
+            if len(_memo) >= MEMO_SIZE:
+                now = time.monotonic()
+                for k in [k for k, (expires, _) in _memo.items() if expires <= now] or list(_memo)[:MEMO_SIZE // 4]:
+                    _memo.pop(k, None)
+            _memo[key] = (time.monotonic() + ttl, out)
+    return out
 
 
 Rows = list[list[str | int | float | None]]
