@@ -11,6 +11,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from zhili.auth import audit, repository, service
 from zhili.auth.actor import Actor
@@ -20,6 +21,9 @@ from zhili.web.deps import AppSettings, DbSession
 SESSION_COOKIE = "zhili_session"
 LOGIN_CSRF_COOKIE = "zhili_csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Declares the bearer scheme in the OpenAPI schema (clients and API fuzzers learn that these operations need a
+# token); never rejects by itself: _actor reads the header, and a web-session cookie is just as valid.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="API 令牌：Authorization: Bearer <令牌>")
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -36,6 +40,7 @@ async def submitted_csrf(request: Request) -> str | None:
 def _actor(
     request: Request, session: DbSession, settings: AppSettings,
     csrf: Annotated[str | None, Depends(submitted_csrf)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Actor:
     authorization = request.headers.get("authorization", "")
     if authorization:

@@ -49,8 +49,14 @@ def _ctx(session: Any, actor: Actor, settings: Settings) -> Ctx:
     return Ctx(session, actor, settings)
 
 
+# OpenAPI link: the number in the answer is where the case's detail is (clients and the stateful fuzzer follow it).
+CASE_LINK = {"links": {"GetCase": {"operationId": "case_detail_api_cases__number__get",
+                                   "parameters": {"number": "$response.body#/number"}}}}
+
+
 @router.post("", response_model=CaseSummary, status_code=201,
-             responses={200: {"description": "同一 Idempotency-Key 的重试：返回首次创建的案件"}})
+             responses={200: {"description": "同一 Idempotency-Key 的重试：返回首次创建的案件", **CASE_LINK},
+                        201: CASE_LINK})
 def create_case(data: IntakeIn, actor: CurrentActor, session: DbSession, settings: AppSettings,
                 idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
                 ) -> Any:

@@ -103,7 +103,8 @@ def map_layer(level: str, actor: CurrentActor, session: DbSession, area: str | N
     return service.map_layer(session, actor, area, level)
 
 
-@router.get("/export/grids.geojson")
+@router.get("/export/grids.geojson", response_class=Response,
+            responses={200: {"content": {"application/geo+json": {}}}})
 def export(actor: CurrentActor, session: DbSession, area: str | None = _code(),
            micro: bool = Query(default=False)) -> Response:
     data = grid_files.export_grids(session, actor, area, micro)

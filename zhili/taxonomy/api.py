@@ -96,7 +96,7 @@ def xlsx_response(data: bytes) -> Response:
         "Content-Disposition": f"attachment; filename=\"taxonomy.xlsx\"; filename*=UTF-8''{name}"})
 
 
-@router.get("/export")
+@router.get("/export", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def export(actor: CurrentActor, session: DbSession) -> Response:
     data, _, _ = xlsx.export_workbook(session, actor)
     return xlsx_response(data)
