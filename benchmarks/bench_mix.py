@@ -25,7 +25,7 @@ zero errors).
 5. Reports per rate: achieved throughput, p50/p95/p99/max overall and per kind, errors by status and kind, CPU of
    the machine, the server and the load generator; then checks that every 201 is a case in the database.
 
-    .venv/bin/python benchmarks/bench_mix.py [--rates 100,200,300] [--duration 30] [--workers 2] [--cases 100000]
+    .venv/bin/python benchmarks/bench_mix.py [--rates 40,60,80,100] [--duration 30] [--workers 2] [--cases 100000]
         [--reuse] [--json] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/zhili_bench]
 """
 
@@ -214,7 +214,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url", default=bi.DEFAULT_URL)
-    ap.add_argument("--rates", default="100,200,300", help="target rates (requests/s), comma-separated")
+    ap.add_argument("--rates", default="40,60,80,100", help="target rates (requests/s), comma-separated")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds per rate")
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds at 50/s before the measured steps")
     ap.add_argument("--pause", type=float, default=3.0)

@@ -25,7 +25,9 @@ def free_port() -> int:
 def live_server(app: Any) -> Iterator[str]:
     """Serve `app` until the block ends; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # A browser may keep an event stream (SSE) open: give open connections 1 s at shutdown, not uvicorn's forever.
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, name=f"live-server-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
